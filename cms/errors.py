@@ -1,0 +1,75 @@
+"""The domain's exceptions. Each carries the API error code the GraphQL layer reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one input field."""
+
+    field: str
+    message: str
+
+
+class CMSError(Exception):
+    """Root of every error the domain raises on purpose; never raised itself."""
+
+    code: str = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def extensions(self) -> dict[str, object]:
+        """The GraphQL `extensions` of this error, `code` included."""
+        return {"code": self.code}
+
+
+class BadUserInput(CMSError):
+    """The input failed validation; `fields` lists every problem at once."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, fields: Sequence[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)
+
+    @classmethod
+    def for_field(cls, field: str, message: str) -> BadUserInput:
+        return cls(message, [FieldError(field, message)])
+
+    def extensions(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "fields": [{"field": f.field, "message": f.message} for f in self.fields],
+        }
+
+
+class NotFound(CMSError):
+    code = "NOT_FOUND"
+
+
+class Unauthenticated(CMSError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(CMSError):
+    code = "FORBIDDEN"
+
+
+class Conflict(CMSError):
+    code = "CONFLICT"
+
+
+class RateLimited(CMSError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "retryAfter": self.retry_after}

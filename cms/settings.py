@@ -1,0 +1,167 @@
+"""Settings, read once from the environment (and `.env`) into a frozen object.
+
+A bad value stops start-up with a one-line error that names the variable; secret
+values never appear in that message or in `repr()`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+GENERATED_SECRET_PATH = Path("var/secret")
+
+
+class SettingsError(Exception):
+    """A configuration value is invalid; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the process is configured with. Build it with `load_settings()`."""
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite://./var/cms.sqlite3"
+    storage: Literal["local", "s3"] = "local"
+    media_root: Path = Path("./var/media")
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    public_media_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = field(default="", repr=False)
+    secret_key_generated: bool = False
+    max_upload_bytes: int = 26_214_400
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    *,
+    env_file: str | os.PathLike[str] | None = ".env",
+    secret_path: Path = GENERATED_SECRET_PATH,
+) -> Settings:
+    """Read the settings: the process environment wins over the `.env` file."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name)
+        return value.strip() if value is not None and value.strip() != "" else None
+
+    env = get("CMS_ENV") or "development"
+    if env not in ("development", "production", "test"):
+        raise SettingsError(
+            f"CMS_ENV: must be development, production or test, not {env!r}"
+        )
+
+    database_url = get("CMS_DATABASE_URL") or Settings.database_url
+    _check_database_url(database_url)
+
+    storage = get("CMS_STORAGE") or "local"
+    if storage not in ("local", "s3"):
+        raise SettingsError(f"CMS_STORAGE: must be local or s3, not {storage!r}")
+    s3_bucket = get("CMS_S3_BUCKET")
+    if storage == "s3" and not s3_bucket:
+        raise SettingsError("CMS_S3_BUCKET: required when CMS_STORAGE=s3")
+    s3_endpoint_url = get("CMS_S3_ENDPOINT_URL")
+    if s3_endpoint_url is not None:
+        _check_http_url("CMS_S3_ENDPOINT_URL", s3_endpoint_url)
+    public_media_url = get("CMS_PUBLIC_MEDIA_URL")
+    if public_media_url is not None:
+        _check_http_url("CMS_PUBLIC_MEDIA_URL", public_media_url)
+    redis_url = get("CMS_REDIS_URL")
+    if redis_url is not None and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("CMS_REDIS_URL: must be a redis://, rediss:// or unix:// URL")
+
+    max_upload = get("CMS_MAX_UPLOAD_BYTES")
+    max_upload_bytes = Settings.max_upload_bytes
+    if max_upload is not None:
+        try:
+            max_upload_bytes = int(max_upload)
+        except ValueError:
+            raise SettingsError("CMS_MAX_UPLOAD_BYTES: must be a whole number of bytes") from None
+        if max_upload_bytes < 1:
+            raise SettingsError("CMS_MAX_UPLOAD_BYTES: must be at least 1")
+
+    secret_key = get("CMS_SECRET_KEY")
+    generated = secret_key is None
+    if secret_key is None:
+        if env == "production":
+            raise SettingsError(
+                "CMS_SECRET_KEY: must be set in production (a generated key is refused)"
+            )
+        secret_key = _generated_secret(secret_path)
+    elif len(secret_key) < 32:
+        raise SettingsError("CMS_SECRET_KEY: must be at least 32 characters long")
+
+    return Settings(
+        env=env,  # type: ignore[arg-type]
+        database_url=database_url,
+        storage=storage,  # type: ignore[arg-type]
+        media_root=Path(get("CMS_MEDIA_ROOT") or Settings.media_root),
+        s3_bucket=s3_bucket,
+        s3_endpoint_url=s3_endpoint_url,
+        s3_region=get("CMS_S3_REGION") or Settings.s3_region,
+        public_media_url=public_media_url,
+        redis_url=redis_url,
+        secret_key=secret_key,
+        secret_key_generated=generated,
+        max_upload_bytes=max_upload_bytes,
+    )
+
+
+def _check_database_url(url: str) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+        raise SettingsError(
+            "CMS_DATABASE_URL: must be a sqlite:// or postgres:// URL"
+            f" (scheme {scheme or 'missing'!r} is not supported)"
+        )
+
+
+def _check_http_url(name: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(f"{name}: must be an http:// or https:// URL")
+
+
+def _generated_secret(path: Path) -> str:
+    """The development secret, created once (atomically, mode 0600) and reused."""
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write a private temporary file, then link it into place: the link either
+    # wins atomically or finds another process's key, which is then used.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    value = path.read_text().strip()
+    if len(value) < 32:
+        raise SettingsError(f"CMS_SECRET_KEY: the generated key in {path} is too short")
+    return value
