@@ -23,8 +23,10 @@ class CMSError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
     def extensions(self) -> dict[str, object]:
-        """The GraphQL `extensions` of this error, `code` included."""
+        """The GraphQL `extensions` of this error, `code` included (graphql-core
+        copies this attribute onto the error it reports)."""
         return {"code": self.code}
 
 
@@ -41,6 +43,7 @@ class BadUserInput(CMSError):
     def for_field(cls, field: str, message: str) -> BadUserInput:
         return cls(message, [FieldError(field, message)])
 
+    @property
     def extensions(self) -> dict[str, object]:
         return {
             "code": self.code,
@@ -71,5 +74,6 @@ class RateLimited(CMSError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    @property
     def extensions(self) -> dict[str, object]:
         return {"code": self.code, "retryAfter": self.retry_after}

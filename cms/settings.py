@@ -17,6 +17,10 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 GENERATED_SECRET_PATH = Path("var/secret")
+DEFAULT_DATABASE_URL = "sqlite://./var/cms.sqlite3"
+DEFAULT_MEDIA_ROOT = Path("./var/media")
+DEFAULT_S3_REGION = "us-east-1"
+DEFAULT_MAX_UPLOAD_BYTES = 26_214_400
 
 
 class SettingsError(Exception):
@@ -28,17 +32,17 @@ class Settings:
     """Everything the process is configured with. Build it with `load_settings()`."""
 
     env: Literal["development", "production", "test"] = "development"
-    database_url: str = "sqlite://./var/cms.sqlite3"
+    database_url: str = DEFAULT_DATABASE_URL
     storage: Literal["local", "s3"] = "local"
-    media_root: Path = Path("./var/media")
+    media_root: Path = DEFAULT_MEDIA_ROOT
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
-    s3_region: str = "us-east-1"
+    s3_region: str = DEFAULT_S3_REGION
     public_media_url: str | None = None
     redis_url: str | None = None
     secret_key: str = field(default="", repr=False)
     secret_key_generated: bool = False
-    max_upload_bytes: int = 26_214_400
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
 
     @property
     def is_production(self) -> bool:
@@ -67,7 +71,7 @@ def load_settings(
             f"CMS_ENV: must be development, production or test, not {env!r}"
         )
 
-    database_url = get("CMS_DATABASE_URL") or Settings.database_url
+    database_url = get("CMS_DATABASE_URL") or DEFAULT_DATABASE_URL
     _check_database_url(database_url)
 
     storage = get("CMS_STORAGE") or "local"
@@ -87,7 +91,7 @@ def load_settings(
         raise SettingsError("CMS_REDIS_URL: must be a redis://, rediss:// or unix:// URL")
 
     max_upload = get("CMS_MAX_UPLOAD_BYTES")
-    max_upload_bytes = Settings.max_upload_bytes
+    max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES
     if max_upload is not None:
         try:
             max_upload_bytes = int(max_upload)
@@ -111,10 +115,10 @@ def load_settings(
         env=env,  # type: ignore[arg-type]
         database_url=database_url,
         storage=storage,  # type: ignore[arg-type]
-        media_root=Path(get("CMS_MEDIA_ROOT") or Settings.media_root),
+        media_root=Path(get("CMS_MEDIA_ROOT") or DEFAULT_MEDIA_ROOT),
         s3_bucket=s3_bucket,
         s3_endpoint_url=s3_endpoint_url,
-        s3_region=get("CMS_S3_REGION") or Settings.s3_region,
+        s3_region=get("CMS_S3_REGION") or DEFAULT_S3_REGION,
         public_media_url=public_media_url,
         redis_url=redis_url,
         secret_key=secret_key,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -32,7 +32,7 @@ class MediaAsset(Model):
     focal_x = fields.FloatField(null=True)
     focal_y = fields.FloatField(null=True)
     # [{"width": 320, "height": 213, "format": "webp", "key": "..."}]
-    renditions: fields.Field[list[dict[str, object]]] = fields.JSONField(default=list)
+    renditions: fields.Field[list[dict[str, Any]]] = fields.JSONField(default=list)
     state = fields.CharEnumField(AssetState, max_length=16, default=AssetState.READY)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="media_assets", null=True, on_delete=fields.SET_NULL

@@ -1,0 +1,130 @@
+"""The `cms` command line. Every command exits non-zero with a one-line error on
+bad input or configuration."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from cms.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("cms.cli")
+
+
+class CommandError(Exception):
+    """A command could not do what was asked; the message is one line."""
+
+
+async def run_migrations(settings: Settings) -> None:
+    """Apply pending migrations to the configured database."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    from cms.db import tortoise_config
+
+    _ensure_sqlite_dir(settings.database_url)
+    try:
+        await migrate(config=tortoise_config(settings.database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    """SQLite creates the file but not its folder (`./var` on a fresh clone)."""
+    from pathlib import Path
+
+    if url.startswith("sqlite://") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _seed_demo(settings: Settings) -> bool:
+    from tortoise import Tortoise
+
+    from cms.clock import SystemClock
+    from cms.db import tortoise_config
+    from cms.demo import seed_demo
+
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        return await seed_demo(now=SystemClock().now())
+    finally:
+        await Tortoise.close_connections()
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    asyncio.run(run_migrations(settings))
+    print("migrations applied")
+
+
+def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> None:
+    if asyncio.run(_seed_demo(settings)):
+        print("demo newsroom loaded")
+    else:
+        print("content exists already; demo not loaded")
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> None:
+    from schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    if not 1 <= args.port <= 65535:
+        raise CommandError(f"--port must be 1 to 65535, not {args.port}")
+    if args.workers < 1:
+        raise CommandError("--workers must be at least 1")
+    asyncio.run(run_migrations(settings))
+    uvicorn.run(
+        "cms.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        log_level="info",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cms", description="Newsroom CMS")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="migrate if needed, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
+    sub.add_parser(
+        "seed-demo", help="load the demo newsroom unless content exists"
+    ).set_defaults(handler=cmd_seed_demo)
+    sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
+        handler=cmd_export_schema, needs_settings=False
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings() if getattr(args, "needs_settings", True) else None
+        args.handler(args, settings)
+    except (SettingsError, CommandError) as exc:
+        print(f"cms: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

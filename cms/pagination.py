@@ -1,0 +1,114 @@
+"""Keyset pagination: cursors carry the ordering key of the last row seen, signed,
+so that page 500 costs what page 1 costs and a forged cursor is refused.
+
+A list ordered by `(published_at DESC, id DESC)` continues after a cursor with
+`published_at < k OR (published_at = k AND id < i)`, which the composite index
+on `(published_at, id)` answers directly. OFFSET is never used.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from tortoise.expressions import Q
+
+from cms.errors import BadUserInput
+
+MAX_PAGE_SIZE = 100
+_SIG_BYTES = 12
+
+T = TypeVar("T")
+
+
+def check_first(first: int) -> int:
+    """`first` is 1 to 100; anything else is the caller's mistake."""
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInput.for_field("first", f"first must be between 1 and {MAX_PAGE_SIZE}")
+    return first
+
+
+class CursorCodec:
+    """Signs and checks cursors with a key derived from the secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._key = hmac.new(secret_key.encode(), b"cms-cursor-v1", hashlib.sha256).digest()
+
+    def _sign(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIG_BYTES]
+
+    def encode(self, kind: str, key: Sequence[str | int]) -> str:
+        """A cursor for list `kind` positioned at ordering key `key`."""
+        payload = json.dumps([kind, *key], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(payload + self._sign(payload)).decode().rstrip("=")
+
+    def decode(self, kind: str, cursor: str, field: str = "after") -> list[str | int]:
+        """The ordering key in `cursor`; `BAD_USER_INPUT` unless it is ours, intact,
+        and made for this list."""
+        invalid = BadUserInput.for_field(field, "invalid cursor")
+        if len(cursor) > 512:
+            raise invalid
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except ValueError:
+            raise invalid from None
+        payload, signature = raw[:-_SIG_BYTES], raw[-_SIG_BYTES:]
+        if len(raw) <= _SIG_BYTES or not hmac.compare_digest(signature, self._sign(payload)):
+            raise invalid
+        try:
+            decoded = json.loads(payload)
+        except ValueError:
+            raise invalid from None
+        if not isinstance(decoded, list) or not decoded or decoded[0] != kind:
+            raise invalid
+        return decoded[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class TimeKey:
+    """The ordering key `(published_at DESC, id DESC)` of content lists."""
+
+    at: datetime
+    id: int
+
+    def to_cursor_key(self) -> list[str | int]:
+        return [self.at.isoformat(), self.id]
+
+    @classmethod
+    def from_cursor_key(cls, key: Sequence[str | int], field: str = "after") -> TimeKey:
+        try:
+            at, id_ = key
+            if not isinstance(at, str) or not isinstance(id_, int):
+                raise TypeError
+            parsed = datetime.fromisoformat(at)
+        except (TypeError, ValueError):
+            raise BadUserInput.for_field(field, "invalid cursor") from None
+        if parsed.tzinfo is None:
+            raise BadUserInput.for_field(field, "invalid cursor")
+        return cls(parsed, id_)
+
+    def after_q(self, column: str = "published_at", prefix: str = "") -> Q:
+        """Rows that come after this key in descending order."""
+        return Q(**{f"{prefix}{column}__lt": self.at}) | Q(
+            **{f"{prefix}{column}": self.at, f"{prefix}id__lt": self.id}
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of rows and whether more follow."""
+
+    rows: list[T]
+    has_next: bool
+    has_previous: bool
+
+
+def page_of(rows: list[T], first: int, *, has_previous: bool) -> Page[T]:
+    """Trim a `first + 1` fetch to a page; the extra row only tells that more exist."""
+    return Page(rows=rows[:first], has_next=len(rows) > first, has_previous=has_previous)

@@ -1,0 +1,29 @@
+"""The GraphQL layer: types, resolvers, loaders and permissions over `cms`."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema.articles.queries import ArticleQuery
+from schema.authors.queries import AuthorQuery
+from schema.errors import ErrorCodes
+from schema.feed.queries import FeedQuery
+from schema.node import NODE_TYPES, NodeQuery
+from schema.tags.queries import TagQuery
+from schema.videos.queries import VideoQuery
+
+Query = merge_types(
+    "Query", (NodeQuery, ArticleQuery, AuthorQuery, FeedQuery, VideoQuery, TagQuery)
+)
+
+
+def build_schema() -> strawberry.Schema:
+    """The schema, built once per process."""
+    return strawberry.Schema(
+        query=Query,
+        types=list(NODE_TYPES.values()),
+        extensions=[ErrorCodes],
+        config=StrawberryConfig(auto_camel_case=True),
+    )

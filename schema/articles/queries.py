@@ -1,0 +1,78 @@
+"""Article queries: `article` and `articles`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from cms.articles.queries import ArticleFilter, get_article, list_articles
+from cms.content import ContentStatus
+from cms.errors import BadUserInput
+from cms.pagination import TimeKey, check_first
+from schema.articles.types import ArticleType, article_cursor
+from schema.connections import Connection, connection_of
+from schema.context import Info
+from schema.ids import decode_id_of
+from schema.videos.types import ContentStatusEnum
+
+
+@strawberry.input(name="ArticleFilter", description="Narrows `articles`; all given filters apply.")
+class ArticleFilterInput:
+    tag: str | None = strawberry.field(default=None, description="A tag's slug.")
+    author: str | None = strawberry.field(default=None, description="An author's slug.")
+    language: str | None = strawberry.field(default=None, description='BCP 47 tag, e.g. "uk".')
+    status: ContentStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Status; anything but PUBLISHED needs the CONTENT_READ scope.",
+    )
+
+
+FIRST = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
+AFTER = Annotated[
+    str | None, strawberry.argument(description="Cursor of the last item seen (endCursor).")
+]
+
+
+@strawberry.type
+class ArticleQuery:
+    @strawberry.field(description="One article by ID or slug (exactly one); null if not visible.")
+    async def article(
+        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+    ) -> ArticleType | None:
+        ctx = info.context
+        if (id is None) == (slug is None):
+            raise BadUserInput.for_field("id", "give exactly one of id and slug")
+        row_id = decode_id_of(id, "Article") if id is not None else None
+        row = await get_article(actor=ctx.actor, now=ctx.now, id=row_id, slug=slug)
+        return ArticleType.from_row(row, ctx.now) if row else None
+
+    @strawberry.field(description="Articles, newest first (publishedAt desc, then id desc).")
+    async def articles(
+        self,
+        info: Info,
+        first: FIRST = 20,
+        after: AFTER = None,
+        filter: ArticleFilterInput | None = None,
+    ) -> Connection[ArticleType]:
+        ctx = info.context
+        check_first(first)
+        after_key = (
+            TimeKey.from_cursor_key(ctx.cursors.decode("article", after)) if after else None
+        )
+        f = filter or ArticleFilterInput()
+        page = await list_articles(
+            actor=ctx.actor,
+            now=ctx.now,
+            first=first,
+            after=after_key,
+            filter=ArticleFilter(
+                tag=f.tag,
+                author=f.author,
+                language=f.language,
+                status=ContentStatus(f.status) if f.status is not None else None,
+            ),
+        )
+        return connection_of(
+            page, lambda r: ArticleType.from_row(r, ctx.now), lambda r: article_cursor(ctx, r)
+        )

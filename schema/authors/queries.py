@@ -1,0 +1,39 @@
+"""Author queries: `author` and `authors`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cms.authors.queries import NameKey, get_author, list_authors
+from cms.errors import BadUserInput
+from cms.pagination import check_first
+from schema.articles.queries import AFTER, FIRST
+from schema.authors.types import AuthorType
+from schema.connections import Connection, connection_of
+from schema.context import Info
+from schema.ids import decode_id_of
+
+
+@strawberry.type
+class AuthorQuery:
+    @strawberry.field(description="One author by ID or slug (exactly one); null if none.")
+    async def author(
+        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+    ) -> AuthorType | None:
+        if (id is None) == (slug is None):
+            raise BadUserInput.for_field("id", "give exactly one of id and slug")
+        row_id = decode_id_of(id, "Author") if id is not None else None
+        row = await get_author(id=row_id, slug=slug)
+        return AuthorType.from_row(row) if row else None
+
+    @strawberry.field(description="Authors by name.")
+    async def authors(self, info: Info, first: FIRST = 20, after: AFTER = None) -> Connection[AuthorType]:
+        ctx = info.context
+        check_first(first)
+        after_key = NameKey.from_cursor_key(ctx.cursors.decode("author", after)) if after else None
+        page = await list_authors(first=first, after=after_key)
+        return connection_of(
+            page,
+            AuthorType.from_row,
+            lambda r: ctx.cursors.encode("author", NameKey(r.name, r.id).to_cursor_key()),
+        )

@@ -1,0 +1,56 @@
+"""Feed queries: `feed`."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cms.feed.models import FeedItemKind
+from cms.feed.queries import FeedFilter, list_feed
+from cms.pagination import TimeKey, check_first
+from schema.articles.queries import AFTER, FIRST
+from schema.connections import Connection, connection_of
+from schema.context import Info
+from schema.feed.types import FeedItemKindEnum, FeedItemType, feed_cursor
+
+
+@strawberry.input(name="FeedFilter", description="Narrows the feed; all given filters apply.")
+class FeedFilterInput:
+    kinds: list[FeedItemKindEnum] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only these kinds."
+    )
+    pinned: bool | None = strawberry.field(default=None, description="Only (un)pinned items.")
+    breaking: bool | None = strawberry.field(default=None, description="Only (non-)breaking items.")
+    language: str | None = strawberry.field(default=None, description='BCP 47 tag, e.g. "uk".')
+
+    def to_domain(self) -> FeedFilter:
+        return FeedFilter(
+            kinds=tuple(FeedItemKind(k) for k in self.kinds) if self.kinds is not None else None,
+            pinned=self.pinned,
+            breaking=self.breaking,
+            language=self.language,
+        )
+
+
+@strawberry.type
+class FeedQuery:
+    @strawberry.field(description="The News Feed: published items, newest publishedAt first.")
+    async def feed(
+        self,
+        info: Info,
+        first: FIRST = 20,
+        after: AFTER = None,
+        filter: FeedFilterInput | None = None,
+    ) -> Connection[FeedItemType]:
+        ctx = info.context
+        check_first(first)
+        after_key = TimeKey.from_cursor_key(ctx.cursors.decode("feed", after)) if after else None
+        page = await list_feed(
+            actor=ctx.actor,
+            now=ctx.now,
+            first=first,
+            after=after_key,
+            filter=(filter or FeedFilterInput()).to_domain(),
+        )
+        return connection_of(
+            page, lambda r: FeedItemType.from_row(r, ctx.now), lambda r: feed_cursor(ctx, r)
+        )

@@ -1,0 +1,32 @@
+"""The GraphQL endpoint: strawberry's ASGI view with our typed context."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from cms.accounts.actor import PUBLIC
+from schema.context import Context
+from schema.loaders import build_loaders
+
+
+class GraphQLEndpoint(GraphQL[Context, None]):
+    """Builds the per-request `Context` from the resources the lifespan opened
+    (`request.state`)."""
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+        state = request.state
+        now = state.clock.now()
+        actor = PUBLIC
+        return Context(
+            request=request,
+            response=response,
+            settings=state.settings,
+            actor=actor,
+            now=now,
+            loaders=build_loaders(actor=actor, now=now),
+            cursors=state.cursors,
+            media_base_url=state.media_base_url or f"{request.base_url}media/",
+        )
