@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -19,9 +21,17 @@ Query = merge_types(
 )
 
 
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Strawberry logs every error at ERROR; a client's bad input is not ours.
+        Unexpected errors are logged, with their traceback, by `ErrorCodes`."""
+
+
 def build_schema() -> strawberry.Schema:
     """The schema, built once per process."""
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         types=list(NODE_TYPES.values()),
         extensions=[ErrorCodes],

@@ -4,14 +4,27 @@ so the shape is declared here and filled from `cms.pagination.Page`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import strawberry
 
-from cms.pagination import Page
+from cms.pagination import CursorCodec, Page, check_first
 
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
+KeyT = TypeVar("KeyT")
+
+
+class CursorKey(Protocol[KeyT]):
+    def from_cursor_key(self, key: Sequence[str | int], field: str = "after") -> KeyT: ...
+
+
+def page_args(
+    cursors: CursorCodec, kind: str, first: int, after: str | None, key: CursorKey[KeyT]
+) -> KeyT | None:
+    """Check `first` and decode `after` (a cursor of list `kind`) into its ordering key."""
+    check_first(first)
+    return key.from_cursor_key(cursors.decode(kind, after)) if after is not None else None
 
 
 @strawberry.type(description="Where a page sits in its list.")

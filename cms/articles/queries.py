@@ -174,13 +174,9 @@ async def article_pages_by_author(
 
     pages: dict[AuthorArticlesKey, Page[Article]] = {}
     for (first, after), author_ids in groups.items():
+        # Markers are handed out in the order they appear in the text (SQLite's
+        # `?` is positional).
         p = Params()
-        keyset = ""
-        if after is not None:
-            keyset = (
-                f" AND (a.published_at < {p(after.at)}"
-                f" OR (a.published_at = {p(after.at)} AND a.id < {p(after.id)}))"
-            )
         sql = (
             "SELECT author_id, article_id FROM ("
             " SELECT aa.author_id AS author_id, a.id AS article_id,"
@@ -189,9 +185,14 @@ async def article_pages_by_author(
             " FROM article a JOIN article_author aa ON aa.article_id = a.id"
             f" WHERE aa.author_id IN ({p.many(author_ids)})"
             f"  AND a.status IN ({p.many([s.value for s in LIVE_STATUSES])})"
-            f"  AND a.published_at <= {p(now)} AND a.deleted_at IS NULL{keyset}"
-            f") ranked WHERE rn <= {p(first + 1)} ORDER BY author_id, rn"
+            f"  AND a.published_at <= {p(now)} AND a.deleted_at IS NULL"
         )
+        if after is not None:
+            sql += (
+                f" AND (a.published_at < {p(after.at)}"
+                f" OR (a.published_at = {p(after.at)} AND a.id < {p(after.id)}))"
+            )
+        sql += f") ranked WHERE rn <= {p(first + 1)} ORDER BY author_id, rn"
         rows = await fetch_all(sql, p)
         articles = {
             a.id: a for a in await Article.filter(id__in={r["article_id"] for r in rows})

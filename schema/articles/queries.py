@@ -9,9 +9,9 @@ import strawberry
 from cms.articles.queries import ArticleFilter, get_article, list_articles
 from cms.content import ContentStatus
 from cms.errors import BadUserInput
-from cms.pagination import TimeKey, check_first
+from cms.pagination import TimeKey
 from schema.articles.types import ArticleType, article_cursor
-from schema.connections import Connection, connection_of
+from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.ids import decode_id_of
 from schema.videos.types import ContentStatusEnum
@@ -56,10 +56,7 @@ class ArticleQuery:
         filter: ArticleFilterInput | None = None,
     ) -> Connection[ArticleType]:
         ctx = info.context
-        check_first(first)
-        after_key = (
-            TimeKey.from_cursor_key(ctx.cursors.decode("article", after)) if after else None
-        )
+        after_key = page_args(ctx.cursors, "article", first, after, TimeKey)
         f = filter or ArticleFilterInput()
         page = await list_articles(
             actor=ctx.actor,

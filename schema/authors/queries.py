@@ -6,10 +6,9 @@ import strawberry
 
 from cms.authors.queries import NameKey, get_author, list_authors
 from cms.errors import BadUserInput
-from cms.pagination import check_first
 from schema.articles.queries import AFTER, FIRST
 from schema.authors.types import AuthorType
-from schema.connections import Connection, connection_of
+from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.ids import decode_id_of
 
@@ -29,8 +28,7 @@ class AuthorQuery:
     @strawberry.field(description="Authors by name.")
     async def authors(self, info: Info, first: FIRST = 20, after: AFTER = None) -> Connection[AuthorType]:
         ctx = info.context
-        check_first(first)
-        after_key = NameKey.from_cursor_key(ctx.cursors.decode("author", after)) if after else None
+        after_key = page_args(ctx.cursors, "author", first, after, NameKey)
         page = await list_authors(first=first, after=after_key)
         return connection_of(
             page,

@@ -11,8 +11,8 @@ from strawberry import relay
 
 from cms.articles.queries import AuthorArticlesKey
 from cms.authors.models import Author, AuthorKind
-from cms.pagination import TimeKey, check_first
-from schema.connections import Connection, connection_of
+from cms.pagination import TimeKey
+from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.media.types import MediaAssetType
 
@@ -80,12 +80,7 @@ class AuthorType(relay.Node):
         from schema.articles.types import ArticleType, article_cursor
 
         ctx = info.context
-        check_first(first)
-        after_key = (
-            TimeKey.from_cursor_key(ctx.cursors.decode("article", after))
-            if after is not None
-            else None
-        )
+        after_key = page_args(ctx.cursors, "article", first, after, TimeKey)
         page = await ctx.loaders.article_page_by_author.load(
             AuthorArticlesKey(self.id, first, after_key)
         )

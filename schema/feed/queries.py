@@ -6,9 +6,9 @@ import strawberry
 
 from cms.feed.models import FeedItemKind
 from cms.feed.queries import FeedFilter, list_feed
-from cms.pagination import TimeKey, check_first
+from cms.pagination import TimeKey
 from schema.articles.queries import AFTER, FIRST
-from schema.connections import Connection, connection_of
+from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.feed.types import FeedItemKindEnum, FeedItemType, feed_cursor
 
@@ -42,8 +42,7 @@ class FeedQuery:
         filter: FeedFilterInput | None = None,
     ) -> Connection[FeedItemType]:
         ctx = info.context
-        check_first(first)
-        after_key = TimeKey.from_cursor_key(ctx.cursors.decode("feed", after)) if after else None
+        after_key = page_args(ctx.cursors, "feed", first, after, TimeKey)
         page = await list_feed(
             actor=ctx.actor,
             now=ctx.now,

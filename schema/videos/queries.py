@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from cms.pagination import TimeKey, check_first
+from cms.pagination import TimeKey
 from cms.videos.models import VideoEmbed
 from cms.videos.queries import get_video, list_videos
 from schema.articles.queries import AFTER, FIRST
-from schema.connections import Connection, connection_of
+from schema.connections import Connection, connection_of, page_args
 from schema.context import Context, Info
 from schema.ids import decode_id_of
 from schema.videos.types import VideoEmbedType
@@ -32,8 +32,7 @@ class VideoQuery:
         self, info: Info, first: FIRST = 20, after: AFTER = None
     ) -> Connection[VideoEmbedType]:
         ctx = info.context
-        check_first(first)
-        after_key = TimeKey.from_cursor_key(ctx.cursors.decode("video", after)) if after else None
+        after_key = page_args(ctx.cursors, "video", first, after, TimeKey)
         page = await list_videos(actor=ctx.actor, now=ctx.now, first=first, after=after_key)
         return connection_of(
             page, lambda r: VideoEmbedType.from_row(r, ctx.now), lambda r: video_cursor(ctx, r)
