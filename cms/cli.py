@@ -8,6 +8,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from cms.settings import Settings, SettingsError, load_settings
 
@@ -91,9 +92,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (`cms --help` still shows usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"cms: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cms", description="Newsroom CMS")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="cms", description="Newsroom CMS")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=Parser
+    )
 
     serve = sub.add_parser("serve", help="migrate if needed, then serve HTTP")
     serve.add_argument("--host", default="127.0.0.1")

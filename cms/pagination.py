@@ -27,9 +27,9 @@ _SIG_BYTES = 12
 T = TypeVar("T")
 
 
-def check_first(first: int) -> int:
-    """`first` is 1 to 100; anything else is the caller's mistake."""
-    if not 1 <= first <= MAX_PAGE_SIZE:
+def check_first(first: int | None) -> int:
+    """`first` is 1 to 100; anything else (null included) is the caller's mistake."""
+    if first is None or not 1 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput.for_field("first", f"first must be between 1 and {MAX_PAGE_SIZE}")
     return first
 

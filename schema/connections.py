@@ -20,11 +20,12 @@ class CursorKey(Protocol[KeyT]):
 
 
 def page_args(
-    cursors: CursorCodec, kind: str, first: int, after: str | None, key: CursorKey[KeyT]
-) -> KeyT | None:
-    """Check `first` and decode `after` (a cursor of list `kind`) into its ordering key."""
-    check_first(first)
-    return key.from_cursor_key(cursors.decode(kind, after)) if after is not None else None
+    cursors: CursorCodec, kind: str, first: int | None, after: str | None, key: CursorKey[KeyT]
+) -> tuple[int, KeyT | None]:
+    """The checked page size, and `after` (a cursor of list `kind`) decoded into its
+    ordering key."""
+    size = check_first(first)
+    return size, key.from_cursor_key(cursors.decode(kind, after)) if after is not None else None
 
 
 @strawberry.type(description="Where a page sits in its list.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import relay
 
@@ -27,7 +29,9 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null if it is not visible.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
+    ) -> relay.Node | None:
         type_name, row_id = decode_global_id(id)
         node_type = NODE_TYPES.get(type_name)
         if node_type is None:

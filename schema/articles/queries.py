@@ -28,17 +28,19 @@ class ArticleFilterInput:
     )
 
 
-FIRST = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
+FIRST = Annotated[int | None, strawberry.argument(description="Page size, 1 to 100.")]
 AFTER = Annotated[
     str | None, strawberry.argument(description="Cursor of the last item seen (endCursor).")
 ]
+BY_ID = Annotated[strawberry.ID | None, strawberry.argument(description="Global ID.")]
+BY_SLUG = Annotated[str | None, strawberry.argument(description="URL slug.")]
 
 
 @strawberry.type
 class ArticleQuery:
     @strawberry.field(description="One article by ID or slug (exactly one); null if not visible.")
     async def article(
-        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+        self, info: Info, id: BY_ID = None, slug: BY_SLUG = None
     ) -> ArticleType | None:
         ctx = info.context
         if (id is None) == (slug is None):
@@ -53,10 +55,12 @@ class ArticleQuery:
         info: Info,
         first: FIRST = 20,
         after: AFTER = None,
-        filter: ArticleFilterInput | None = None,
+        filter: Annotated[
+            ArticleFilterInput | None, strawberry.argument(description="Narrows the list.")
+        ] = None,
     ) -> Connection[ArticleType]:
         ctx = info.context
-        after_key = page_args(ctx.cursors, "article", first, after, TimeKey)
+        first, after_key = page_args(ctx.cursors, "article", first, after, TimeKey)
         f = filter or ArticleFilterInput()
         page = await list_articles(
             actor=ctx.actor,

@@ -6,7 +6,7 @@ import strawberry
 
 from cms.authors.queries import NameKey, get_author, list_authors
 from cms.errors import BadUserInput
-from schema.articles.queries import AFTER, FIRST
+from schema.articles.queries import AFTER, BY_ID, BY_SLUG, FIRST
 from schema.authors.types import AuthorType
 from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
@@ -17,7 +17,7 @@ from schema.ids import decode_id_of
 class AuthorQuery:
     @strawberry.field(description="One author by ID or slug (exactly one); null if none.")
     async def author(
-        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+        self, info: Info, id: BY_ID = None, slug: BY_SLUG = None
     ) -> AuthorType | None:
         if (id is None) == (slug is None):
             raise BadUserInput.for_field("id", "give exactly one of id and slug")
@@ -28,7 +28,7 @@ class AuthorQuery:
     @strawberry.field(description="Authors by name.")
     async def authors(self, info: Info, first: FIRST = 20, after: AFTER = None) -> Connection[AuthorType]:
         ctx = info.context
-        after_key = page_args(ctx.cursors, "author", first, after, NameKey)
+        first, after_key = page_args(ctx.cursors, "author", first, after, NameKey)
         page = await list_authors(first=first, after=after_key)
         return connection_of(
             page,

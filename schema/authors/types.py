@@ -72,7 +72,7 @@ class AuthorType(relay.Node):
     async def articles(
         self,
         info: Info,
-        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 1 to 100.")] = 20,
         after: Annotated[
             str | None, strawberry.argument(description="Cursor to continue after.")
         ] = None,
@@ -80,7 +80,7 @@ class AuthorType(relay.Node):
         from schema.articles.types import ArticleType, article_cursor
 
         ctx = info.context
-        after_key = page_args(ctx.cursors, "article", first, after, TimeKey)
+        first, after_key = page_args(ctx.cursors, "article", first, after, TimeKey)
         page = await ctx.loaders.article_page_by_author.load(
             AuthorArticlesKey(self.id, first, after_key)
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from cms.feed.models import FeedItemKind
@@ -39,10 +41,12 @@ class FeedQuery:
         info: Info,
         first: FIRST = 20,
         after: AFTER = None,
-        filter: FeedFilterInput | None = None,
+        filter: Annotated[
+            FeedFilterInput | None, strawberry.argument(description="Narrows the feed.")
+        ] = None,
     ) -> Connection[FeedItemType]:
         ctx = info.context
-        after_key = page_args(ctx.cursors, "feed", first, after, TimeKey)
+        first, after_key = page_args(ctx.cursors, "feed", first, after, TimeKey)
         page = await list_feed(
             actor=ctx.actor,
             now=ctx.now,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from cms.pagination import TimeKey
@@ -22,7 +24,9 @@ def video_cursor(ctx: Context, row: VideoEmbed) -> str:
 @strawberry.type
 class VideoQuery:
     @strawberry.field(description="One video by ID; null if not visible.")
-    async def video(self, info: Info, id: strawberry.ID) -> VideoEmbedType | None:
+    async def video(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
+    ) -> VideoEmbedType | None:
         ctx = info.context
         row = await get_video(actor=ctx.actor, now=ctx.now, id=decode_id_of(id, "VideoEmbed"))
         return VideoEmbedType.from_row(row, ctx.now) if row else None
@@ -32,7 +36,7 @@ class VideoQuery:
         self, info: Info, first: FIRST = 20, after: AFTER = None
     ) -> Connection[VideoEmbedType]:
         ctx = info.context
-        after_key = page_args(ctx.cursors, "video", first, after, TimeKey)
+        first, after_key = page_args(ctx.cursors, "video", first, after, TimeKey)
         page = await list_videos(actor=ctx.actor, now=ctx.now, first=first, after=after_key)
         return connection_of(
             page, lambda r: VideoEmbedType.from_row(r, ctx.now), lambda r: video_cursor(ctx, r)

@@ -1,0 +1,82 @@
+"""The HTTP surface: health checks, GraphQL over POST and GET, and error codes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from cms.app import create_app
+from conftest import NOW, GraphQLClient, settings_for
+from factories import make_feed_item
+
+FEED = "{ feed(first: 3) { edges { node { headline } } } }"
+
+
+async def test_healthz_answers_without_dependencies(client: httpx.AsyncClient) -> None:
+    """/healthz says the process is up."""
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_checks_the_database(client: httpx.AsyncClient) -> None:
+    """/readyz is 200 while the database answers."""
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "up"
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
+    """/readyz is 503 (not a crash) when the database cannot be reached."""
+    app = create_app(settings_for("postgres://postgres@127.0.0.1:1/nowhere"))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            response = await http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+@pytest.mark.usefixtures("app")
+async def test_queries_work_over_get(client: httpx.AsyncClient) -> None:
+    """GET /graphql?query=… answers queries, so CDNs can cache them."""
+    await make_feed_item(headline="Via GET", published_at=NOW - timedelta(minutes=1))
+    response = await client.get("/graphql", params={"query": FEED})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"feed": {"edges": [{"node": {"headline": "Via GET"}}]}}}
+
+
+@pytest.mark.usefixtures("app")
+async def test_parse_error_has_its_code(gql: GraphQLClient) -> None:
+    """A document that does not parse is GRAPHQL_PARSE_FAILED."""
+    result = await gql("{ feed(first: 3) { edges ")
+    assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+@pytest.mark.usefixtures("app")
+async def test_validation_error_has_its_code(gql: GraphQLClient) -> None:
+    """Unknown fields and wrong argument types are GRAPHQL_VALIDATION_FAILED."""
+    for document in ("{ feed { nope } }", '{ feed(first: "many") { edges { cursor } } }'):
+        result = await gql(document)
+        assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+@pytest.mark.usefixtures("app")
+async def test_unexpected_errors_are_masked(
+    gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug reaches the client as INTERNAL_SERVER_ERROR with no detail; the log has it."""
+    import schema.tags.queries
+
+    async def broken() -> list[object]:
+        raise RuntimeError("SELECT secret FROM internals")
+
+    monkeypatch.setattr(schema.tags.queries, "list_tags", broken)
+    result = await gql("{ tags { name } }")
+    error = result["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert "secret" not in str(result)
+    assert "SELECT secret FROM internals" in caplog.text
