@@ -112,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
-    sub.add_parser(
-        "seed-demo", help="load the demo newsroom unless content exists"
-    ).set_defaults(handler=cmd_seed_demo)
+    sub.add_parser("seed-demo", help="load the demo newsroom unless content exists").set_defaults(
+        handler=cmd_seed_demo
+    )
     sub.add_parser("export-schema", help="print the GraphQL SDL").set_defaults(
         handler=cmd_export_schema, needs_settings=False
     )

@@ -35,8 +35,9 @@ def visible_q(now: datetime, prefix: str = "") -> Q:
     )
 
 
-def is_visible(status: str, published_at: datetime | None, deleted_at: datetime | None,
-               now: datetime) -> bool:
+def is_visible(
+    status: str, published_at: datetime | None, deleted_at: datetime | None, now: datetime
+) -> bool:
     """The same rule as `visible_q`, for a row already in memory."""
     return (
         deleted_at is None

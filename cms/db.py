@@ -33,6 +33,4 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 # For the `tortoise` command line (`tortoise makemigrations`), via pyproject.toml.
-TORTOISE_ORM = tortoise_config(
-    os.environ.get("CMS_DATABASE_URL", "sqlite://./var/cms.sqlite3")
-)
+TORTOISE_ORM = tortoise_config(os.environ.get("CMS_DATABASE_URL", "sqlite://./var/cms.sqlite3"))

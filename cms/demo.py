@@ -51,12 +51,16 @@ __all__ = ["seed_demo"]
 
 @dataclass(frozen=True, slots=True)
 class LinkSeed:
+    """A link on an author's profile (`Author.links`)."""
+
     label: str
     url: str
 
 
 @dataclass(frozen=True, slots=True)
 class AuthorSeed:
+    """A byline: the desk or a reporter."""
+
     key: str  # how articles refer to this author below
     name: str
     kind: AuthorKind
@@ -67,12 +71,16 @@ class AuthorSeed:
 
 @dataclass(frozen=True, slots=True)
 class SourceSeed:
+    """An attribution shown with a story: who it relies on."""
+
     name: str
     url: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleSeed:
+    """One story, in English, as an editor would enter it."""
+
     key: str  # how translations and the video refer to this article
     title: str
     dek: str
@@ -84,6 +92,7 @@ class ArticleSeed:
 
     @property
     def body(self) -> str:
+        """The Markdown source, as stored in `Article.body_source`."""
         return "\n\n".join(self.paragraphs)
 
 
@@ -101,6 +110,8 @@ class TranslationSeed:
 
 @dataclass(frozen=True, slots=True)
 class VideoSeed:
+    """A video report, entered by its watch URL like any editor would."""
+
     watch_url: str
     title: str
     description: str

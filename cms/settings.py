@@ -67,9 +67,7 @@ def load_settings(
 
     env = get("CMS_ENV") or "development"
     if env not in ("development", "production", "test"):
-        raise SettingsError(
-            f"CMS_ENV: must be development, production or test, not {env!r}"
-        )
+        raise SettingsError(f"CMS_ENV: must be development, production or test, not {env!r}")
 
     database_url = get("CMS_DATABASE_URL") or DEFAULT_DATABASE_URL
     _check_database_url(database_url)

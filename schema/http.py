@@ -16,7 +16,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     """Builds the per-request `Context` from the resources the lifespan opened
     (`request.state`)."""
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:  # type: ignore[override]
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:  # type: ignore[override]
         state = request.state
         now = state.clock.now()
         actor = PUBLIC

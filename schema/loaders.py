@@ -68,7 +68,9 @@ def build_loaders(*, actor: Actor, now: datetime) -> Loaders:
     """Fresh loaders for one request: their caches never outlive it."""
     hidden = actor.can_read_drafts
     return Loaders(
-        article_by_id=_one(lambda ids: articles.articles_by_ids(ids, now=now, include_hidden=hidden)),
+        article_by_id=_one(
+            lambda ids: articles.articles_by_ids(ids, now=now, include_hidden=hidden)
+        ),
         author_by_id=_one(authors_by_ids),
         authors_by_article_id=_many(articles.authors_by_article_ids),
         tags_by_article_id=_many(articles.tags_by_article_ids),
@@ -80,9 +82,7 @@ def build_loaders(*, actor: Actor, now: datetime) -> Loaders:
         articles_by_translation_group_id=_many(
             lambda ids: articles.translations_by_group_ids(ids, now=now, include_hidden=hidden)
         ),
-        article_page_by_author=_one(
-            lambda keys: articles.article_pages_by_author(keys, now=now)
-        ),
+        article_page_by_author=_one(lambda keys: articles.article_pages_by_author(keys, now=now)),
         media_asset_by_id=_one(assets_by_ids),
         video_by_id=_one(lambda ids: videos_by_ids(ids, now=now, include_hidden=hidden)),
         feed_item_by_id=_one(lambda ids: feed_items_by_ids(ids, now=now, include_hidden=hidden)),

@@ -30,7 +30,9 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null if it is not visible.")
     async def node(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global ID.")],
     ) -> relay.Node | None:
         type_name, row_id = decode_global_id(id)
         node_type = NODE_TYPES.get(type_name)

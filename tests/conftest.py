@@ -42,9 +42,7 @@ BACKENDS = [
     pytest.param(
         "postgres",
         id="postgres",
-        marks=pytest.mark.skipif(
-            POSTGRES_URL is None, reason="CMS_TEST_POSTGRES_URL is not set"
-        ),
+        marks=pytest.mark.skipif(POSTGRES_URL is None, reason="CMS_TEST_POSTGRES_URL is not set"),
     ),
 ]
 

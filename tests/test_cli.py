@@ -15,9 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def cms(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CMS_")}
     environ.update(env)
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 -- our own interpreter and arguments
         [sys.executable, "-m", "cms.cli", *args],
-        cwd=cwd, env=environ, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

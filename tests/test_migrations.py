@@ -7,17 +7,31 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from conftest import POSTGRES_URL, create_pg_database, drop_pg_database, settings_for, unique_name
 from tortoise import Tortoise, connections
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from cms.cli import run_migrations
 from cms.db import MODEL_MODULES, tortoise_config
-from conftest import POSTGRES_URL, create_pg_database, drop_pg_database, settings_for, unique_name
 
 TABLES = {
-    "author", "article", "article_author", "article_tag", "article_video", "article_source",
-    "article_correction", "article_revision", "feed_item", "video_embed", "media_asset", "tag",
-    "cms_user", "user_session", "api_token", "totp_recovery_code", "login_failure",
+    "author",
+    "article",
+    "article_author",
+    "article_tag",
+    "article_video",
+    "article_source",
+    "article_correction",
+    "article_revision",
+    "feed_item",
+    "video_embed",
+    "media_asset",
+    "tag",
+    "cms_user",
+    "user_session",
+    "api_token",
+    "totp_recovery_code",
+    "login_failure",
 }
 
 
@@ -90,8 +104,13 @@ async def test_models_have_no_unmigrated_changes(tmp_path: Path) -> None:
     config = tortoise_config(f"sqlite://{tmp_path / 'detect.sqlite3'}")
     await Tortoise.init(config=config)
     try:
-        apps_dict = {"models": {"models": MODEL_MODULES, "migrations": "cms.migrations",
-                                "default_connection": "default"}}
+        apps_dict = {
+            "models": {
+                "models": MODEL_MODULES,
+                "migrations": "cms.migrations",
+                "default_connection": "default",
+            }
+        }
         detector = MigrationAutodetector(Tortoise.apps, apps_dict)
         writers = await detector.changes()
         assert writers == [], [w.name for w in writers]

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
-from cms.assets.models import MediaAsset
-from cms.feed.models import FeedItemKind
 from conftest import NOW, GraphQLClient, SQLCounter
 from factories import make_article, make_author, make_feed_item, make_tag, make_video
+
 from cms.articles.models import ArticleVideo, Correction, CorrectionKind
+from cms.assets.models import MediaAsset
+from cms.feed.models import FeedItemKind
 
 FEED = """query($first: Int!) {
   feed(first: $first) {
@@ -42,25 +42,39 @@ async def _seed(n: int) -> None:
     authors = []
     for i in range(6):
         avatar = await MediaAsset.create(
-            key=f"avatars/{i}.jpg", filename="a.jpg", content_type="image/jpeg",
-            byte_size=10, checksum="0" * 64, width=100, height=100,
+            key=f"avatars/{i}.jpg",
+            filename="a.jpg",
+            content_type="image/jpeg",
+            byte_size=10,
+            checksum="0" * 64,
+            width=100,
+            height=100,
         )
         authors.append(await make_author(avatar=avatar, email=f"a{i}@example.org"))
     for i in range(n):
         at = NOW - timedelta(minutes=i)
         cover = await MediaAsset.create(
-            key=f"covers/{i}.jpg", filename="c.jpg", content_type="image/jpeg",
-            byte_size=10, checksum="0" * 64, width=1200, height=800,
+            key=f"covers/{i}.jpg",
+            filename="c.jpg",
+            content_type="image/jpeg",
+            byte_size=10,
+            checksum="0" * 64,
+            width=1200,
+            height=800,
         )
         article = await make_article(
-            published_at=at, cover_image=cover,
-            authors=[authors[i % 6], authors[(i + 1) % 6]], tags=tags[: 1 + i % 3],
+            published_at=at,
+            cover_image=cover,
+            authors=[authors[i % 6], authors[(i + 1) % 6]],
+            tags=tags[: 1 + i % 3],
             sources=[("Wire", "https://example.org/wire")],
         )
         await make_article(published_at=at, language="uk", translation_of=article)
         video = await make_video(published_at=at)
         await ArticleVideo.create(article=article, video=video, position=0)
-        await Correction.create(article=article, kind=CorrectionKind.UPDATE, text="Updated.", created_at=at)
+        await Correction.create(
+            article=article, kind=CorrectionKind.UPDATE, text="Updated.", created_at=at
+        )
         kind = i % 3
         if kind == 0:
             await make_feed_item(kind=FeedItemKind.ARTICLE, article=article, published_at=at)
@@ -74,7 +88,8 @@ async def _seed(n: int) -> None:
 async def test_feed_query_count_does_not_grow_with_page_size(
     gql: GraphQLClient, sql_counter: SQLCounter
 ) -> None:
-    """feed(first: 5) and feed(first: 50), all nested fields selected, cost equal, few statements."""
+    """feed(first: 5) and feed(first: 50), all nested fields selected, cost the same few
+    statements."""
     await _seed(60)
     counts = {}
     for first in (5, 50):

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import NOW, GraphQLClient
+from factories import make_article, make_author, make_feed_item, make_video
 
 from cms.clock import FixedClock
 from cms.content import ContentStatus
 from cms.feed.models import FeedItemKind
-from conftest import NOW, GraphQLClient
-from factories import make_article, make_author, make_feed_item, make_video
 
 ARTICLES = "{ articles(first: 50) { edges { node { slug status } } } }"
 ARTICLE = "query($slug: String!) { article(slug: $slug) { slug status } }"
@@ -31,10 +31,14 @@ async def _slugs(gql: GraphQLClient) -> list[str]:
 async def test_only_due_published_articles_are_listed(gql: GraphQLClient) -> None:
     """Drafts, future schedules, archived and deleted articles stay out of the list."""
     await make_article(slug="published", published_at=NOW - HOUR)
-    await make_article(slug="scheduled-past", status=ContentStatus.SCHEDULED, published_at=NOW - HOUR)
+    await make_article(
+        slug="scheduled-past", status=ContentStatus.SCHEDULED, published_at=NOW - HOUR
+    )
     await make_article(slug="draft", status=ContentStatus.DRAFT)
     await make_article(slug="draft-dated", status=ContentStatus.DRAFT, published_at=NOW - HOUR)
-    await make_article(slug="scheduled-future", status=ContentStatus.SCHEDULED, published_at=NOW + HOUR)
+    await make_article(
+        slug="scheduled-future", status=ContentStatus.SCHEDULED, published_at=NOW + HOUR
+    )
     await make_article(slug="published-future", published_at=NOW + HOUR)
     await make_article(slug="archived", status=ContentStatus.ARCHIVED, published_at=NOW - HOUR)
     await make_article(slug="deleted", published_at=NOW - HOUR, deleted_at=NOW)
@@ -50,7 +54,9 @@ async def test_scheduled_article_reads_published_once_due(gql: GraphQLClient) ->
 
 
 @pytest.mark.usefixtures("app")
-async def test_scheduled_article_appears_at_its_second(gql: GraphQLClient, clock: FixedClock) -> None:
+async def test_scheduled_article_appears_at_its_second(
+    gql: GraphQLClient, clock: FixedClock
+) -> None:
     """Invisible one second before `publishedAt`, visible at it, with no job running."""
     await make_article(slug="at-noon", status=ContentStatus.SCHEDULED, published_at=NOW + HOUR)
     clock.set(NOW + HOUR - timedelta(seconds=1))
@@ -78,8 +84,12 @@ async def test_feed_item_follows_its_article(gql: GraphQLClient) -> None:
     """An ARTICLE feed item is visible only while its article is."""
     draft = await make_article(slug="not-yet", status=ContentStatus.DRAFT)
     live = await make_article(slug="live", published_at=NOW - HOUR)
-    await make_feed_item(kind=FeedItemKind.ARTICLE, article=draft, headline="hidden", published_at=NOW - HOUR)
-    await make_feed_item(kind=FeedItemKind.ARTICLE, article=live, headline="shown", published_at=NOW - HOUR)
+    await make_feed_item(
+        kind=FeedItemKind.ARTICLE, article=draft, headline="hidden", published_at=NOW - HOUR
+    )
+    await make_feed_item(
+        kind=FeedItemKind.ARTICLE, article=live, headline="shown", published_at=NOW - HOUR
+    )
     await make_feed_item(headline="update", published_at=NOW - 2 * HOUR)
     await make_feed_item(headline="draft update", status=ContentStatus.DRAFT)
     await make_feed_item(headline="future update", published_at=NOW + HOUR)
@@ -94,8 +104,12 @@ async def test_feed_item_follows_its_video(gql: GraphQLClient) -> None:
     """A VIDEO feed item is hidden while its video is unpublished."""
     hidden = await make_video(status=ContentStatus.DRAFT)
     shown = await make_video(published_at=NOW - HOUR)
-    await make_feed_item(kind=FeedItemKind.VIDEO, video=hidden, headline="hidden", published_at=NOW - HOUR)
-    await make_feed_item(kind=FeedItemKind.VIDEO, video=shown, headline="shown", published_at=NOW - HOUR)
+    await make_feed_item(
+        kind=FeedItemKind.VIDEO, video=hidden, headline="hidden", published_at=NOW - HOUR
+    )
+    await make_feed_item(
+        kind=FeedItemKind.VIDEO, video=shown, headline="shown", published_at=NOW - HOUR
+    )
     result = await gql(FEED)
     assert [e["node"]["headline"] for e in result["data"]["feed"]["edges"]] == ["shown"]
     videos = await gql(VIDEOS)
@@ -108,10 +122,13 @@ async def test_nested_lists_hide_unpublished_things(gql: GraphQLClient) -> None:
     author = await make_author(slug="reporter")
     original = await make_article(slug="en", published_at=NOW - HOUR, authors=[author])
     await make_article(slug="uk", language="uk", translation_of=original, published_at=NOW - HOUR)
-    await make_article(slug="de-draft", language="de", translation_of=original, status=ContentStatus.DRAFT)
+    await make_article(
+        slug="de-draft", language="de", translation_of=original, status=ContentStatus.DRAFT
+    )
     await make_article(slug="draft-by-author", status=ContentStatus.DRAFT, authors=[author])
     result = await gql(
-        '{ article(slug: "en") { translations { slug } authors { articles { edges { node { slug } } } } } }'
+        '{ article(slug: "en") { translations { slug }'
+        " authors { articles { edges { node { slug } } } } } }"
     )
     article = result["data"]["article"]
     assert article["translations"] == [{"slug": "uk"}]

@@ -175,10 +175,10 @@ async def article_pages_by_author(
     pages: dict[AuthorArticlesKey, Page[Article]] = {}
     for (first, after), author_ids in groups.items():
         # Markers are handed out in the order they appear in the text (SQLite's
-        # `?` is positional).
+        # `?` is positional). Only those markers are interpolated, never values.
         p = Params()
         sql = (
-            "SELECT author_id, article_id FROM ("
+            "SELECT author_id, article_id FROM ("  # noqa: S608
             " SELECT aa.author_id AS author_id, a.id AS article_id,"
             "  ROW_NUMBER() OVER (PARTITION BY aa.author_id"
             "   ORDER BY a.published_at DESC, a.id DESC) AS rn"
@@ -194,9 +194,7 @@ async def article_pages_by_author(
             )
         sql += f") ranked WHERE rn <= {p(first + 1)} ORDER BY author_id, rn"
         rows = await fetch_all(sql, p)
-        articles = {
-            a.id: a for a in await Article.filter(id__in={r["article_id"] for r in rows})
-        }
+        articles = {a.id: a for a in await Article.filter(id__in={r["article_id"] for r in rows})}
         by_author: dict[int, list[Article]] = defaultdict(list)
         for row in rows:
             by_author[row["author_id"]].append(articles[row["article_id"]])

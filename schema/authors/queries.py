@@ -16,9 +16,7 @@ from schema.ids import decode_id_of
 @strawberry.type
 class AuthorQuery:
     @strawberry.field(description="One author by ID or slug (exactly one); null if none.")
-    async def author(
-        self, info: Info, id: BY_ID = None, slug: BY_SLUG = None
-    ) -> AuthorType | None:
+    async def author(self, info: Info, id: BY_ID = None, slug: BY_SLUG = None) -> AuthorType | None:
         if (id is None) == (slug is None):
             raise BadUserInput.for_field("id", "give exactly one of id and slug")
         row_id = decode_id_of(id, "Author") if id is not None else None
@@ -26,7 +24,9 @@ class AuthorQuery:
         return AuthorType.from_row(row) if row else None
 
     @strawberry.field(description="Authors by name.")
-    async def authors(self, info: Info, first: FIRST = 20, after: AFTER = None) -> Connection[AuthorType]:
+    async def authors(
+        self, info: Info, first: FIRST = 20, after: AFTER = None
+    ) -> Connection[AuthorType]:
         ctx = info.context
         first, after_key = page_args(ctx.cursors, "author", first, after, NameKey)
         page = await list_authors(first=first, after=after_key)

@@ -86,7 +86,9 @@ class AuthorType(relay.Node):
         )
         assert page is not None  # the loader answers every key
         return connection_of(
-            page, lambda row: ArticleType.from_row(row, ctx.now), lambda row: article_cursor(ctx, row)
+            page,
+            lambda row: ArticleType.from_row(row, ctx.now),
+            lambda row: article_cursor(ctx, row),
         )
 
     @classmethod

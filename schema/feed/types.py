@@ -16,7 +16,9 @@ from schema.context import Context, Info
 from schema.videos.types import ContentStatusEnum, VideoEmbedType
 
 FeedItemKindEnum = strawberry.enum(
-    FeedItemKind, name="FeedItemKind", description="A short update, or an entry for an article or video."
+    FeedItemKind,
+    name="FeedItemKind",
+    description="A short update, or an entry for an article or video.",
 )
 
 

@@ -25,7 +25,9 @@ def video_cursor(ctx: Context, row: VideoEmbed) -> str:
 class VideoQuery:
     @strawberry.field(description="One video by ID; null if not visible.")
     async def video(
-        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Global ID.")]
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global ID.")],
     ) -> VideoEmbedType | None:
         ctx = info.context
         row = await get_video(actor=ctx.actor, now=ctx.now, id=decode_id_of(id, "VideoEmbed"))

@@ -15,7 +15,9 @@ from schema.context import Info
 ContentStatusEnum = strawberry.enum(
     ContentStatus,
     name="ContentStatus",
-    description="Where content is in its life; SCHEDULED content whose time has come reads PUBLISHED.",
+    description=(
+        "Where content is in its life; SCHEDULED content whose time has come reads PUBLISHED."
+    ),
 )
 VideoProviderEnum = strawberry.enum(
     VideoProvider, name="VideoProvider", description="Where an embedded video is hosted."
