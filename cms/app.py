@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from cms.accounts.auth import BearerTokenBackend, unauthenticated_response
+from cms.accounts.passwords import Passwords
+from cms.accounts.throttle import DatabaseThrottle, RedisThrottle
+from cms.accounts.tokens import TokenHasher
 from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
+from cms.logs import install_redaction
 from cms.pagination import CursorCodec
 from cms.settings import Settings
 from schema import build_schema
 from schema.http import GraphQLEndpoint
+
+log = logging.getLogger("cms.app")
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -31,7 +42,7 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception:  # any failure means "not ready"; the reason goes to the log
-        request.app.state.log.warning("readiness check failed", exc_info=True)
+        log.warning("readiness check failed", exc_info=True)
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})
 
@@ -43,11 +54,13 @@ def _media_base_url(settings: Settings) -> str | None:
     return None
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, passwords: Passwords | None = None
+) -> Starlette:
     """The ASGI application for `settings`. Nothing is opened until its lifespan
-    starts; `clock` lets tests decide what time it is."""
-    import logging
-
+    starts; `clock` lets tests decide what time it is, `passwords` how hard
+    argon2 works."""
+    install_redaction()
     schema = build_schema()
     graphql = GraphQLEndpoint(
         schema,
@@ -57,12 +70,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(
+                RegisterTortoise(app, config=tortoise_config(settings.database_url))
+            )
+            redis = None
+            if settings.redis_url is not None:
+                redis = Redis.from_url(settings.redis_url)
+                stack.push_async_callback(redis.aclose)
             yield {
                 "settings": settings,
                 "clock": clock or SystemClock(),
                 "cursors": CursorCodec(settings.secret_key),
                 "media_base_url": _media_base_url(settings),
+                "passwords": passwords or Passwords(),
+                "token_hasher": TokenHasher(settings.secret_key),
+                "throttle": RedisThrottle(redis) if redis is not None else DatabaseThrottle(),
+                "redis": redis,
             }
 
     app = Starlette(
@@ -72,9 +96,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
+        middleware=[
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerTokenBackend(),
+                on_error=unauthenticated_response,
+            )
+        ],
         lifespan=lifespan,
     )
-    app.state.log = logging.getLogger("cms.app")
     return app
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from cms.settings import Settings, SettingsError, load_settings
 
@@ -53,6 +54,60 @@ async def _seed_demo(settings: Settings) -> bool:
         return await seed_demo(now=SystemClock().now())
     finally:
         await Tortoise.close_connections()
+
+
+def read_password(stdin: TextIO = sys.stdin) -> str:
+    """The new password: prompted twice on a terminal, else the first line of stdin."""
+    if stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != first:
+            raise CommandError("the passwords do not match")
+        return first
+    line = stdin.readline()
+    if not line:
+        raise CommandError("no password on standard input")
+    return line.rstrip("\r\n")
+
+
+async def _create_user(settings: Settings, email: str, name: str, role: str, password: str) -> str:
+    from tortoise import Tortoise
+
+    from cms.accounts.models import Role
+    from cms.accounts.passwords import Passwords
+    from cms.accounts.service import create_account
+    from cms.db import tortoise_config
+    from cms.errors import BadUserInput, CMSError
+
+    try:
+        role_value = Role(role.upper())
+    except ValueError:
+        raise CommandError(
+            f"--role must be one of {', '.join(r.value for r in Role)}, not {role!r}"
+        ) from None
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        user = await create_account(
+            email=email,
+            name=name,
+            role=role_value,
+            password=password,
+            author_id=None,
+            passwords=Passwords(),
+        )
+    except BadUserInput as exc:
+        raise CommandError("; ".join(f"{f.field}: {f.message}" for f in exc.fields)) from None
+    except CMSError as exc:
+        raise CommandError(exc.message) from None
+    finally:
+        await Tortoise.close_connections()
+    return user.email
+
+
+def cmd_createuser(args: argparse.Namespace, settings: Settings) -> None:
+    password = read_password()
+    asyncio.run(run_migrations(settings))
+    email = asyncio.run(_create_user(settings, args.email, args.name, args.role, password))
+    print(f"created {args.role.upper()} {email}")
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -112,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)
+    createuser = sub.add_parser(
+        "createuser", help="create an account; the password is read from standard input"
+    )
+    createuser.add_argument("--email", required=True)
+    createuser.add_argument("--name", required=True)
+    createuser.add_argument("--role", required=True, help="CONTRIBUTOR, AUTHOR, EDITOR or ADMIN")
+    createuser.set_defaults(handler=cmd_createuser)
     sub.add_parser("seed-demo", help="load the demo newsroom unless content exists").set_defaults(
         handler=cmd_seed_demo
     )

@@ -59,6 +59,14 @@ class Unauthenticated(CMSError):
     code = "UNAUTHENTICATED"
 
 
+class TotpRequired(Unauthenticated):
+    """The password was right; the account also needs its TOTP code."""
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "totpRequired": True}
+
+
 class Forbidden(CMSError):
     code = "FORBIDDEN"
 

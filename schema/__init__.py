@@ -8,6 +8,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.accounts.mutations import AccountMutation
+from schema.accounts.queries import AccountQuery
 from schema.articles.queries import ArticleQuery
 from schema.authors.queries import AuthorQuery
 from schema.errors import ErrorCodes
@@ -17,8 +19,10 @@ from schema.tags.queries import TagQuery
 from schema.videos.queries import VideoQuery
 
 Query = merge_types(
-    "Query", (NodeQuery, ArticleQuery, AuthorQuery, FeedQuery, VideoQuery, TagQuery)
+    "Query",
+    (NodeQuery, AccountQuery, ArticleQuery, AuthorQuery, FeedQuery, VideoQuery, TagQuery),
 )
+Mutation = merge_types("Mutation", (AccountMutation,))
 
 
 class Schema(strawberry.Schema):
@@ -33,6 +37,7 @@ def build_schema() -> strawberry.Schema:
     """The schema, built once per process."""
     return Schema(
         query=Query,
+        mutation=Mutation,
         types=list(NODE_TYPES.values()),
         extensions=[ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True),

@@ -13,6 +13,9 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from cms.accounts.actor import Actor
+from cms.accounts.passwords import Passwords
+from cms.accounts.throttle import Throttle
+from cms.accounts.tokens import TokenHasher
 from cms.pagination import CursorCodec
 from cms.settings import Settings
 from schema.loaders import Loaders
@@ -30,6 +33,10 @@ class Context:
     loaders: Loaders
     cursors: CursorCodec
     media_base_url: str
+    client_ip: str | None
+    passwords: Passwords
+    token_hasher: TokenHasher
+    throttle: Throttle
 
     def media_url(self, key: str) -> str:
         """The public URL of a stored object."""

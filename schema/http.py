@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from cms.accounts.actor import PUBLIC
+from cms.accounts.auth import actor_of
 from schema.context import Context
 from schema.loaders import build_loaders
 
@@ -21,7 +21,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     ) -> Context:  # type: ignore[override]
         state = request.state
         now = state.clock.now()
-        actor = PUBLIC
+        actor = actor_of(request)
         return Context(
             request=request,
             response=response,
@@ -31,4 +31,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             loaders=build_loaders(actor=actor, now=now),
             cursors=state.cursors,
             media_base_url=state.media_base_url or f"{request.base_url}media/",
+            client_ip=request.client.host if request.client else None,
+            passwords=state.passwords,
+            token_hasher=state.token_hasher,
+            throttle=state.throttle,
         )

@@ -16,7 +16,7 @@ from cms.articles.models import Article, Correction, Source
 from cms.assets.models import MediaAsset
 from cms.assets.queries import assets_by_ids
 from cms.authors.models import Author
-from cms.authors.queries import authors_by_ids
+from cms.authors.queries import authors_by_ids, authors_by_user_ids
 from cms.feed.models import FeedItem
 from cms.feed.queries import feed_items_by_ids
 from cms.pagination import Page
@@ -52,6 +52,7 @@ def _many(fetch: Callable[[Sequence[K]], Awaitable[dict[K, list[V]]]]) -> DataLo
 class Loaders:
     article_by_id: DataLoader[int, Article | None]
     author_by_id: DataLoader[int, Author | None]
+    author_by_user_id: DataLoader[int, Author | None]
     authors_by_article_id: DataLoader[int, list[Author]]
     tags_by_article_id: DataLoader[int, list[Tag]]
     videos_by_article_id: DataLoader[int, list[VideoEmbed]]
@@ -72,6 +73,7 @@ def build_loaders(*, actor: Actor, now: datetime) -> Loaders:
             lambda ids: articles.articles_by_ids(ids, now=now, include_hidden=hidden)
         ),
         author_by_id=_one(authors_by_ids),
+        author_by_user_id=_one(authors_by_user_ids),
         authors_by_article_id=_many(articles.authors_by_article_ids),
         tags_by_article_id=_many(articles.tags_by_article_ids),
         videos_by_article_id=_many(

@@ -7,16 +7,20 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from schema.accounts.types import ApiTokenType, UserType
 from schema.articles.types import ArticleType
 from schema.authors.types import AuthorType
 from schema.context import Info
 from schema.feed.types import FeedItemType
 from schema.ids import decode_global_id
 from schema.media.types import MediaAssetType
+from schema.permissions import PUBLIC, allow
 from schema.tags.types import TagType
 from schema.videos.types import VideoEmbedType
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
+    "ApiToken": ApiTokenType,
+    "User": UserType,
     "Article": ArticleType,
     "Author": AuthorType,
     "FeedItem": FeedItemType,
@@ -28,7 +32,10 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field(description="Any object by its global ID; null if it is not visible.")
+    @strawberry.field(
+        description="Any object by its global ID; null if it is not visible.",
+        extensions=allow(PUBLIC),
+    )
     async def node(
         self,
         info: Info,

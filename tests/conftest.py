@@ -24,9 +24,12 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+from argon2 import Type
+from argon2.profiles import Parameters
 from asgi_lifespan import LifespanManager
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from cms.accounts.passwords import Passwords
 from cms.app import create_app
 from cms.cli import run_migrations
 from cms.clock import FixedClock
@@ -142,14 +145,31 @@ def settings(db: str) -> Settings:
     return settings_for(db)
 
 
+# Real argon2id, with parameters cheap enough for a test suite.
+TEST_PASSWORD_PARAMETERS = Parameters(
+    type=Type.ID,
+    version=19,
+    salt_len=16,
+    hash_len=32,
+    time_cost=1,
+    memory_cost=1024,
+    parallelism=1,
+)
+
+
 @pytest.fixture
-async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Any]:
+def passwords() -> Passwords:
+    return Passwords(TEST_PASSWORD_PARAMETERS)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock, passwords: Passwords) -> AsyncIterator[Any]:
     """The real app with its lifespan running (database open)."""
     # Tortoise caches each model's INSERT/UPDATE statements per connection name,
     # not per dialect: one process switching between SQLite and PostgreSQL (only
     # the test suite does) must start from an empty cache.
     EXECUTOR_CACHE.clear()
-    application = create_app(settings, clock=clock)
+    application = create_app(settings, clock=clock, passwords=passwords)
     async with LifespanManager(application) as manager:
         yield manager.app
 

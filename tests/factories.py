@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from cms.accounts.models import Role, Session, User
+from cms.accounts.passwords import Passwords
+from cms.accounts.tokens import TokenHasher, new_session_token
 from cms.articles.models import Article, ArticleAuthor, ArticleTag, Source
 from cms.authors.models import Author, AuthorKind
 from cms.content import ContentStatus
@@ -68,11 +71,15 @@ async def make_article(
 
 
 async def make_tag(name: str) -> Tag:
-    return await Tag.create(slug=name.lower().replace(" ", "-"), name=name, name_key=name.casefold())
+    return await Tag.create(
+        slug=name.lower().replace(" ", "-"), name=name, name_key=name.casefold()
+    )
 
 
 async def make_video(
-    *, status: ContentStatus = ContentStatus.PUBLISHED, published_at: datetime | None = None,
+    *,
+    status: ContentStatus = ContentStatus.PUBLISHED,
+    published_at: datetime | None = None,
     **fields: Any,
 ) -> VideoEmbed:
     n = _next()
@@ -110,3 +117,33 @@ async def make_feed_item(
     }
     values.update(fields)
     return await FeedItem.create(**values)
+
+
+async def make_user(
+    passwords: Passwords,
+    *,
+    role: Role = Role.EDITOR,
+    password: str = "correct horse battery staple",
+    **fields: Any,
+) -> User:
+    n = _next()
+    values: dict[str, Any] = {
+        "email": f"user{n}@example.org",
+        "name": f"User {n}",
+        "role": role,
+        "password_hash": await passwords.hash(password),
+    }
+    values.update(fields)
+    return await User.create(**values)
+
+
+async def session_for(user: User, now: datetime, secret: str) -> str:
+    """A valid session token for `user`, made directly (no login round trip)."""
+    token = new_session_token()
+    await Session.create(
+        user=user,
+        token_hash=TokenHasher(secret)(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=12),
+    )
+    return token

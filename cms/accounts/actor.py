@@ -23,6 +23,8 @@ class Actor:
     user_id: int | None
     role: Role | None
     scopes: frozenset[Scope]
+    session_id: int | None = None  # set when the caller logged in
+    api_token_id: int | None = None  # set when the caller used an API token
 
     @property
     def is_public(self) -> bool:

@@ -45,3 +45,9 @@ async def get_author(*, id: int | None = None, slug: str | None = None) -> Autho
 
 async def authors_by_ids(ids: Sequence[int]) -> dict[int, Author]:
     return {a.id: a for a in await Author.filter(id__in=ids, deleted_at__isnull=True)}
+
+
+async def authors_by_user_ids(user_ids: Sequence[int]) -> dict[int, Author]:
+    """The byline of each editor account that has one."""
+    rows = await Author.filter(user_id__in=user_ids, deleted_at__isnull=True)
+    return {a.user_id: a for a in rows}  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from schema.articles.types import ArticleType, article_cursor
 from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.ids import decode_id_of
+from schema.permissions import PUBLIC, allow
 from schema.videos.types import ContentStatusEnum
 
 
@@ -38,7 +39,10 @@ BY_SLUG = Annotated[str | None, strawberry.argument(description="URL slug.")]
 
 @strawberry.type
 class ArticleQuery:
-    @strawberry.field(description="One article by ID or slug (exactly one); null if not visible.")
+    @strawberry.field(
+        description="One article by ID or slug (exactly one); null if not visible.",
+        extensions=allow(PUBLIC),
+    )
     async def article(
         self, info: Info, id: BY_ID = None, slug: BY_SLUG = None
     ) -> ArticleType | None:
@@ -49,7 +53,10 @@ class ArticleQuery:
         row = await get_article(actor=ctx.actor, now=ctx.now, id=row_id, slug=slug)
         return ArticleType.from_row(row, ctx.now) if row else None
 
-    @strawberry.field(description="Articles, newest first (publishedAt desc, then id desc).")
+    @strawberry.field(
+        description="Articles, newest first (publishedAt desc, then id desc).",
+        extensions=allow(PUBLIC),
+    )
     async def articles(
         self,
         info: Info,

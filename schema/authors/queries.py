@@ -11,11 +11,15 @@ from schema.authors.types import AuthorType
 from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.ids import decode_id_of
+from schema.permissions import PUBLIC, allow
 
 
 @strawberry.type
 class AuthorQuery:
-    @strawberry.field(description="One author by ID or slug (exactly one); null if none.")
+    @strawberry.field(
+        description="One author by ID or slug (exactly one); null if none.",
+        extensions=allow(PUBLIC),
+    )
     async def author(self, info: Info, id: BY_ID = None, slug: BY_SLUG = None) -> AuthorType | None:
         if (id is None) == (slug is None):
             raise BadUserInput.for_field("id", "give exactly one of id and slug")
@@ -23,7 +27,7 @@ class AuthorQuery:
         row = await get_author(id=row_id, slug=slug)
         return AuthorType.from_row(row) if row else None
 
-    @strawberry.field(description="Authors by name.")
+    @strawberry.field(description="Authors by name.", extensions=allow(PUBLIC))
     async def authors(
         self, info: Info, first: FIRST = 20, after: AFTER = None
     ) -> Connection[AuthorType]:

@@ -15,6 +15,7 @@ from cms.pagination import TimeKey
 from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.media.types import MediaAssetType
+from schema.permissions import STAFF, allow
 
 if TYPE_CHECKING:
     from schema.articles.types import ArticleType
@@ -56,9 +57,11 @@ class AuthorType(relay.Node):
             _row=row,
         )
 
-    @strawberry.field(description="Contact address; null for the public.")
-    def email(self, info: Info) -> str | None:
-        return None if info.context.actor.is_public else self._row.email
+    @strawberry.field(
+        description="Contact address; null for the public.", extensions=allow(STAFF, silent=True)
+    )
+    def email(self) -> str | None:
+        return self._row.email
 
     @strawberry.field(description="Profile picture.")
     async def avatar(self, info: Info) -> MediaAssetType | None:

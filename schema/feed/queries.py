@@ -13,6 +13,7 @@ from schema.articles.queries import AFTER, FIRST
 from schema.connections import Connection, connection_of, page_args
 from schema.context import Info
 from schema.feed.types import FeedItemKindEnum, FeedItemType, feed_cursor
+from schema.permissions import PUBLIC, allow
 
 
 @strawberry.input(name="FeedFilter", description="Narrows the feed; all given filters apply.")
@@ -35,7 +36,10 @@ class FeedFilterInput:
 
 @strawberry.type
 class FeedQuery:
-    @strawberry.field(description="The News Feed: published items, newest publishedAt first.")
+    @strawberry.field(
+        description="The News Feed: published items, newest publishedAt first.",
+        extensions=allow(PUBLIC),
+    )
     async def feed(
         self,
         info: Info,

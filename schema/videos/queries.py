@@ -13,6 +13,7 @@ from schema.articles.queries import AFTER, FIRST
 from schema.connections import Connection, connection_of, page_args
 from schema.context import Context, Info
 from schema.ids import decode_id_of
+from schema.permissions import PUBLIC, allow
 from schema.videos.types import VideoEmbedType
 
 
@@ -23,7 +24,7 @@ def video_cursor(ctx: Context, row: VideoEmbed) -> str:
 
 @strawberry.type
 class VideoQuery:
-    @strawberry.field(description="One video by ID; null if not visible.")
+    @strawberry.field(description="One video by ID; null if not visible.", extensions=allow(PUBLIC))
     async def video(
         self,
         info: Info,
@@ -33,7 +34,7 @@ class VideoQuery:
         row = await get_video(actor=ctx.actor, now=ctx.now, id=decode_id_of(id, "VideoEmbed"))
         return VideoEmbedType.from_row(row, ctx.now) if row else None
 
-    @strawberry.field(description="Published videos, newest first.")
+    @strawberry.field(description="Published videos, newest first.", extensions=allow(PUBLIC))
     async def videos(
         self, info: Info, first: FIRST = 20, after: AFTER = None
     ) -> Connection[VideoEmbedType]:
