@@ -7,10 +7,11 @@ from datetime import timedelta
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from conftest import NOW, GraphQLClient, settings_for
-from factories import make_feed_item
 
 from cms.app import create_app
+
+from conftest import NOW, GraphQLClient, settings_for
+from factories import make_feed_item
 
 FEED = "{ feed(first: 3) { edges { node { headline } } } }"
 

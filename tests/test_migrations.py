@@ -7,12 +7,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import POSTGRES_URL, create_pg_database, drop_pg_database, settings_for, unique_name
 from tortoise import Tortoise, connections
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from cms.cli import run_migrations
 from cms.db import MODEL_MODULES, tortoise_config
+
+from conftest import POSTGRES_URL, create_pg_database, drop_pg_database, settings_for, unique_name
 
 TABLES = {
     "author",

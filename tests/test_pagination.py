@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from conftest import NOW, GraphQLClient
-from factories import make_article, make_author, make_feed_item, make_video
 
 from cms.feed.models import FeedItemKind
+
+from conftest import NOW, GraphQLClient
+from factories import make_article, make_author, make_feed_item, make_video
 
 ARTICLES = """query($first: Int!, $after: String) {
   articles(first: $first, after: $after) {

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, GraphQLClient, SQLCounter
-from factories import make_article, make_author, make_feed_item, make_tag, make_video
 
 from cms.articles.models import ArticleVideo, Correction, CorrectionKind
 from cms.assets.models import MediaAsset
 from cms.feed.models import FeedItemKind
+
+from conftest import NOW, GraphQLClient, SQLCounter
+from factories import make_article, make_author, make_feed_item, make_tag, make_video
 
 FEED = """query($first: Int!) {
   feed(first: $first) {

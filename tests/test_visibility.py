@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, GraphQLClient
-from factories import make_article, make_author, make_feed_item, make_video
 
 from cms.clock import FixedClock
 from cms.content import ContentStatus
 from cms.feed.models import FeedItemKind
+
+from conftest import NOW, GraphQLClient
+from factories import make_article, make_author, make_feed_item, make_video
 
 ARTICLES = "{ articles(first: 50) { edges { node { slug status } } } }"
 ARTICLE = "query($slug: String!) { article(slug: $slug) { slug status } }"

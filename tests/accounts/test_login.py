@@ -11,6 +11,7 @@ from cms.accounts.models import Session, User
 from cms.accounts.passwords import Passwords
 from cms.accounts.tokens import SESSION_PREFIX
 from cms.clock import FixedClock
+
 from conftest import NOW, SECRET, GraphQLClient
 from factories import make_user, session_for
 
