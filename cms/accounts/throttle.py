@@ -76,9 +76,9 @@ class DatabaseThrottle:
 
     async def record(self, key: str, limit: Limit, now: datetime) -> Attempt:
         since = now - limit.window
-        await LoginFailure.filter(key=key, at__lt=since).delete()
+        await LoginFailure.filter(key=key, at__lte=since).delete()
         row = await LoginFailure.create(key=key, at=now)
-        rows = await LoginFailure.filter(key=key, at__gte=since).values_list("id", "at")
+        rows = await LoginFailure.filter(key=key, at__gt=since).values_list("id", "at")
         if len(rows) > limit.max_failures:
             await row.delete()
             earlier = [at for id_, at in rows if id_ != row.id]
@@ -104,7 +104,7 @@ class RedisThrottle:
         ts = now.timestamp()
         window = limit.window.total_seconds()
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(name, "-inf", f"({ts - window}")  # keep at >= since
+            pipe.zremrangebyscore(name, "-inf", ts - window)  # a failure counts for `window`
             pipe.zadd(name, {member: ts})
             pipe.zrange(name, 0, -1, withscores=True)
             pipe.expire(name, math.ceil(window))

@@ -1,0 +1,152 @@
+"""Authorization: every root field declares its permission, and for every operation
+an allowed caller passes the gate while a refused one is stopped with the right code.
+
+The matrix must list every operation of the schema: adding a query or mutation
+without a row here fails `test_matrix_covers_every_operation`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from strawberry.permission import PermissionExtension
+
+from cms.accounts.models import Role
+from cms.accounts.passwords import Passwords
+from cms.accounts.service import create_api_token
+from cms.accounts.tokens import TokenHasher
+from schema import build_schema
+
+from conftest import NOW, SECRET, GraphQLClient
+from factories import make_user, session_for
+
+MISSING_ID = "QXJ0aWNsZTo5OTk5OTk="  # Article:999999
+ALL = {"public", "contributor", "author", "editor", "admin", "narrow_token"}
+SIGNED_IN = ALL - {"public"}
+
+
+@dataclass(frozen=True)
+class Case:
+    document: str
+    allowed: frozenset[str]
+    variables: dict[str, Any] | None = None
+
+    @property
+    def refused(self) -> frozenset[str]:
+        return frozenset(ALL) - self.allowed
+
+
+def case(document: str, allowed: set[str], variables: dict[str, Any] | None = None) -> Case:
+    return Case(document, frozenset(allowed), variables)
+
+
+MATRIX: dict[str, Case] = {
+    "node": case(f'{{ node(id: "{MISSING_ID}") {{ id }} }}', ALL),
+    "me": case("{ me { email } }", ALL),
+    "users": case("{ users { edges { node { email } } } }", {"admin"}),
+    "article": case('{ article(slug: "x") { id } }', ALL),
+    "articles": case("{ articles { edges { node { id } } } }", ALL),
+    "author": case('{ author(slug: "x") { id } }', ALL),
+    "authors": case("{ authors { edges { node { id } } } }", ALL),
+    "feed": case("{ feed { edges { node { id } } } }", ALL),
+    "video": case('{ video(id: "VmlkZW9FbWJlZDo5OTk=") { id } }', ALL),
+    "videos": case("{ videos { edges { node { id } } } }", ALL),
+    "tags": case("{ tags { id } }", ALL),
+    "login": case(
+        'mutation { login(email: "nobody@example.org", password: "whatever12345") { token } }',
+        ALL,
+    ),
+    "changePassword": case(
+        'mutation { changePassword(currentPassword: "wrong one here", newPassword: "x") }',
+        SIGNED_IN,
+    ),
+    "createUser": case(
+        'mutation { createUser(input: {email: "n@example.org", name: "N", role: EDITOR,'
+        ' password: "long enough pw"}) { id } }',
+        {"admin"},
+    ),
+    "updateUser": case(
+        'mutation { updateUser(id: "VXNlcjo5OTk5OTk=", input: {name: "X"}) { id } }', {"admin"}
+    ),
+    "createApiToken": case(
+        'mutation { createApiToken(input: {name: "t", scopes: [CONTENT_READ]}) { token } }',
+        SIGNED_IN,
+    ),
+    "revokeApiToken": case('mutation { revokeApiToken(id: "QXBpVG9rZW46OTk5OTk5") }', SIGNED_IN),
+    "enableTotp": case("mutation { enableTotp { secret } }", SIGNED_IN),
+    "confirmTotp": case('mutation { confirmTotp(code: "000000") }', SIGNED_IN),
+    "disableTotp": case('mutation { disableTotp(code: "000000") }', SIGNED_IN),
+    # last: it ends the caller's session
+    "logout": case("mutation { logout }", SIGNED_IN),
+}
+
+
+def root_fields() -> dict[str, Any]:
+    schema = build_schema()
+    fields: dict[str, Any] = {}
+    for root in ("Query", "Mutation", "Subscription"):
+        definition = schema.get_type_by_name(root)
+        if definition is not None:
+            for field in definition.fields:  # type: ignore[union-attr]
+                fields[schema.config.name_converter.get_graphql_name(field)] = field
+    return fields
+
+
+def test_every_root_field_declares_a_permission() -> None:
+    """No query, mutation or subscription field exists without a PermissionExtension."""
+    missing = [
+        name
+        for name, field in root_fields().items()
+        if not any(isinstance(e, PermissionExtension) for e in field.extensions)
+    ]
+    assert missing == []
+
+
+def test_matrix_covers_every_operation() -> None:
+    """Every operation of the schema has a row in the matrix, and only those."""
+    assert set(MATRIX) == set(root_fields())
+
+
+async def _callers(passwords: Passwords) -> dict[str, dict[str, str]]:
+    headers: dict[str, dict[str, str]] = {"public": {}}
+    for role in Role:
+        user = await make_user(passwords, role=role)
+        token = await session_for(user, NOW, SECRET)
+        headers[role.value.lower()] = {"Authorization": f"Bearer {token}"}
+        if role is Role.ADMIN:
+            from cms.accounts.actor import Actor, Scope
+            from cms.accounts.permissions import ROLE_SCOPES
+
+            actor = Actor(user_id=user.id, role=role, scopes=ROLE_SCOPES[role])
+            narrow, _ = await create_api_token(
+                actor=actor,
+                name="narrow",
+                scopes=[Scope.CONTENT_READ],
+                expires_at=None,
+                now=NOW,
+                hasher=TokenHasher(SECRET),
+            )
+            headers["narrow_token"] = {"Authorization": f"Bearer {narrow}"}
+    return headers
+
+
+@pytest.mark.usefixtures("app")
+async def test_permission_matrix(gql: GraphQLClient, passwords: Passwords) -> None:
+    """Allowed callers pass the gate (whatever the operation then answers); refused
+    ones get UNAUTHENTICATED (the public) or FORBIDDEN (everyone else)."""
+    callers = await _callers(passwords)
+    problems = []
+    for name, row in MATRIX.items():
+        for caller, headers in callers.items():
+            result = await gql(row.document, row.variables, **headers)
+            codes = {e["extensions"]["code"] for e in result.get("errors", [])}
+            if caller in row.allowed:
+                if codes & {"UNAUTHENTICATED", "FORBIDDEN"} and name != "login":
+                    problems.append(f"{name}: {caller} refused: {result}")
+            else:
+                expected = "UNAUTHENTICATED" if caller == "public" else "FORBIDDEN"
+                if codes != {expected}:
+                    problems.append(f"{name}: {caller} got {codes}, expected {expected}")
+    assert problems == []
