@@ -33,48 +33,43 @@ def test_default_profile_is_rfc_9106_low_memory() -> None:
 
 
 async def test_at_most_n_hashes_run_at_once() -> None:
-    """Eight concurrent hashes with a limit of two never run more than two threads,
-    and the event loop stays free meanwhile."""
+    """Of eight concurrent hashes with a limit of two, two run in threads and six wait
+    their turn, while the event loop stays free."""
     passwords = Passwords(TEST_PASSWORD_PARAMETERS, concurrency=2)
     running = 0
-    peak = 0
     lock = threading.Lock()
-    barrier = threading.Barrier(2)
+    two_running = threading.Event()
+    release = threading.Event()
     real_hash = passwords._hasher.hash
 
     class Spy:
-        """The hasher, counting how many of its calls overlap."""
+        """The hasher, holding each call until the test releases it."""
 
         def hash(self, password: str) -> str:
-            return slow_hash(password)
-
-    def slow_hash(password: str) -> str:
-        nonlocal running, peak
-        with lock:
-            running += 1
-            peak = max(peak, running)
-        barrier.wait(timeout=10)  # two threads meet here: proof they overlap
-        with lock:
-            running -= 1
-        return real_hash(password)
+            nonlocal running
+            with lock:
+                running += 1
+                if running == 2:
+                    two_running.set()
+            release.wait(timeout=10)
+            with lock:
+                running -= 1
+            return real_hash(password)
 
     passwords._hasher = Spy()  # type: ignore[assignment]
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
+    async with anyio.create_task_group() as hashes:
+        for i in range(8):
+            hashes.start_soon(passwords.hash, f"password number {i}")
+        # the event loop is free: it can wait for the threads in another thread
+        assert await anyio.to_thread.run_sync(two_running.wait, 10)
+        for _ in range(100):
+            if passwords._limiter.statistics().tasks_waiting == 6:
+                break
             await anyio.lowlevel.checkpoint()
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(ticker)
-        async with anyio.create_task_group() as hashes:
-            for i in range(8):
-                hashes.start_soon(passwords.hash, f"password number {i}")
-        tg.cancel_scope.cancel()
-    assert peak == 2
-    assert ticks > 8  # the loop kept running other tasks while hashing
+        stats = passwords._limiter.statistics()
+        assert (stats.borrowed_tokens, stats.tasks_waiting, running) == (2, 6, 2)
+        release.set()
+    assert running == 0
 
 
 @pytest.mark.parametrize("password", ["", "elevenchars", "x" * 1025])
