@@ -21,6 +21,7 @@ from cms.accounts.auth import BearerTokenBackend, unauthenticated_response
 from cms.accounts.passwords import Passwords
 from cms.accounts.throttle import DatabaseThrottle, RedisThrottle
 from cms.accounts.tokens import TokenHasher
+from cms.articles.preview import PreviewTokens
 from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
 from cms.logs import install_redaction
@@ -85,6 +86,7 @@ def create_app(
                 "media_base_url": _media_base_url(settings),
                 "passwords": passwords or Passwords(),
                 "token_hasher": TokenHasher(settings.secret_key),
+                "previews": PreviewTokens(settings.secret_key),
                 "throttle": RedisThrottle(redis) if redis is not None else DatabaseThrottle(),
                 "redis": redis,
             }

@@ -10,19 +10,35 @@ from strawberry.types import ExecutionContext
 
 from schema.accounts.mutations import AccountMutation
 from schema.accounts.queries import AccountQuery
-from schema.articles.queries import ArticleQuery
+from schema.articles.mutations import ArticleMutation
+from schema.articles.queries import ArticleQuery, RevisionQuery
+from schema.authors.mutations import AuthorMutation
 from schema.authors.queries import AuthorQuery
 from schema.errors import ErrorCodes
+from schema.feed.mutations import FeedMutation
 from schema.feed.queries import FeedQuery
 from schema.node import NODE_TYPES, NodeQuery
 from schema.tags.queries import TagQuery
+from schema.videos.mutations import VideoMutation
 from schema.videos.queries import VideoQuery
 
 Query = merge_types(
     "Query",
-    (NodeQuery, AccountQuery, ArticleQuery, AuthorQuery, FeedQuery, VideoQuery, TagQuery),
+    (
+        NodeQuery,
+        AccountQuery,
+        ArticleQuery,
+        RevisionQuery,
+        AuthorQuery,
+        FeedQuery,
+        VideoQuery,
+        TagQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (AccountMutation,))
+Mutation = merge_types(
+    "Mutation",
+    (AccountMutation, AuthorMutation, ArticleMutation, FeedMutation, VideoMutation),
+)
 
 
 class Schema(strawberry.Schema):

@@ -16,6 +16,7 @@ from cms.accounts.actor import Actor
 from cms.accounts.passwords import Passwords
 from cms.accounts.throttle import Throttle
 from cms.accounts.tokens import TokenHasher
+from cms.articles.preview import PreviewTokens
 from cms.pagination import CursorCodec
 from cms.settings import Settings
 from schema.loaders import Loaders
@@ -37,6 +38,7 @@ class Context:
     passwords: Passwords
     token_hasher: TokenHasher
     throttle: Throttle
+    previews: PreviewTokens
 
     def media_url(self, key: str) -> str:
         """The public URL of a stored object."""

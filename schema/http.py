@@ -35,4 +35,5 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             passwords=state.passwords,
             token_hasher=state.token_hasher,
             throttle=state.throttle,
+            previews=state.previews,
         )

@@ -11,6 +11,8 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from cms.accounts.actor import Actor
+from cms.accounts.models import User
+from cms.accounts.queries import users_by_ids
 from cms.articles import queries as articles
 from cms.articles.models import Article, Correction, Source
 from cms.assets.models import MediaAsset
@@ -63,6 +65,7 @@ class Loaders:
     media_asset_by_id: DataLoader[int, MediaAsset | None]
     video_by_id: DataLoader[int, VideoEmbed | None]
     feed_item_by_id: DataLoader[int, FeedItem | None]
+    user_by_id: DataLoader[int, User | None]
 
 
 def build_loaders(*, actor: Actor, now: datetime) -> Loaders:
@@ -88,4 +91,5 @@ def build_loaders(*, actor: Actor, now: datetime) -> Loaders:
         media_asset_by_id=_one(assets_by_ids),
         video_by_id=_one(lambda ids: videos_by_ids(ids, now=now, include_hidden=hidden)),
         feed_item_by_id=_one(lambda ids: feed_items_by_ids(ids, now=now, include_hidden=hidden)),
+        user_by_id=_one(users_by_ids),
     )

@@ -25,6 +25,13 @@ from factories import make_user, session_for
 MISSING_ID = "QXJ0aWNsZTo5OTk5OTk="  # Article:999999
 ALL = {"public", "contributor", "author", "editor", "admin", "narrow_token"}
 SIGNED_IN = ALL - {"public"}
+WRITERS = {"contributor", "author", "editor", "admin"}
+PUBLISHERS = {"author", "editor", "admin"}
+EDITORS = {"editor", "admin"}
+ART = "QXJ0aWNsZTo5OTk5OTk="  # Article:999999, missing: allowed callers get NOT_FOUND
+AUTHOR = "QXV0aG9yOjk5OTk5OQ=="
+ITEM = "RmVlZEl0ZW06OTk5OTk5"
+VIDEO = "VmlkZW9FbWJlZDo5OTk5OTk="
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,58 @@ MATRIX: dict[str, Case] = {
     "enableTotp": case("mutation { enableTotp { secret } }", SIGNED_IN),
     "confirmTotp": case('mutation { confirmTotp(code: "000000") }', SIGNED_IN),
     "disableTotp": case('mutation { disableTotp(code: "000000") }', SIGNED_IN),
+    "articleRevisions": case(f'{{ articleRevisions(id: "{ART}") {{ number }} }}', SIGNED_IN),
+    "createAuthor": case('mutation { createAuthor(input: {name: "N"}) { id } }', EDITORS),
+    "updateAuthor": case(
+        f'mutation {{ updateAuthor(id: "{AUTHOR}", input: {{name: "N"}}) {{ id }} }}', EDITORS
+    ),
+    "deleteAuthor": case(f'mutation {{ deleteAuthor(id: "{AUTHOR}") }}', EDITORS),
+    "createArticle": case(
+        'mutation { createArticle(input: {title: "T", body: "B"}) { id } }', WRITERS
+    ),
+    "updateArticle": case(
+        f'mutation {{ updateArticle(id: "{ART}", version: 1, input: {{title: "T"}}) {{ id }} }}',
+        WRITERS,
+    ),
+    "publishArticle": case(f'mutation {{ publishArticle(id: "{ART}") {{ id }} }}', PUBLISHERS),
+    "unpublishArticle": case(f'mutation {{ unpublishArticle(id: "{ART}") {{ id }} }}', PUBLISHERS),
+    "addCorrection": case(
+        f'mutation {{ addCorrection(articleId: "{ART}", input: {{kind: UPDATE, text: "x"}})'
+        " { id } }",
+        WRITERS,
+    ),
+    "restoreArticleRevision": case(
+        f'mutation {{ restoreArticleRevision(id: "{ART}", revision: 1, version: 1) {{ id }} }}',
+        WRITERS,
+    ),
+    "deleteArticle": case(f'mutation {{ deleteArticle(id: "{ART}") }}', WRITERS),
+    "createPreviewToken": case(f'mutation {{ createPreviewToken(articleId: "{ART}") }}', SIGNED_IN),
+    "createFeedItem": case(
+        'mutation { createFeedItem(input: {kind: UPDATE, headline: "H"}) { id } }', EDITORS
+    ),
+    "updateFeedItem": case(
+        f'mutation {{ updateFeedItem(id: "{ITEM}", version: 1, input: {{headline: "H"}})'
+        " { id } }",
+        EDITORS,
+    ),
+    "publishFeedItem": case(f'mutation {{ publishFeedItem(id: "{ITEM}") {{ id }} }}', EDITORS),
+    "unpublishFeedItem": case(f'mutation {{ unpublishFeedItem(id: "{ITEM}") {{ id }} }}', EDITORS),
+    "deleteFeedItem": case(f'mutation {{ deleteFeedItem(id: "{ITEM}") }}', EDITORS),
+    "createVideoEmbed": case(
+        'mutation { createVideoEmbed(input: {url: "https://youtu.be/dQw4w9WgXcQ", title: "T"})'
+        " { id } }",
+        EDITORS,
+    ),
+    "updateVideoEmbed": case(
+        f'mutation {{ updateVideoEmbed(id: "{VIDEO}", version: 1, input: {{title: "T"}})'
+        " { id } }",
+        EDITORS,
+    ),
+    "publishVideoEmbed": case(f'mutation {{ publishVideoEmbed(id: "{VIDEO}") {{ id }} }}', EDITORS),
+    "unpublishVideoEmbed": case(
+        f'mutation {{ unpublishVideoEmbed(id: "{VIDEO}") {{ id }} }}', EDITORS
+    ),
+    "deleteVideoEmbed": case(f'mutation {{ deleteVideoEmbed(id: "{VIDEO}") }}', EDITORS),
     # last: it ends the caller's session
     "logout": case("mutation { logout }", SIGNED_IN),
 }

@@ -22,6 +22,7 @@ from schema.accounts.types import (
 )
 from schema.context import Info
 from schema.ids import decode_id_of
+from schema.inputs import arg
 from schema.permissions import PUBLIC, SIGNED_IN, USERS_ADMIN, allow
 
 
@@ -64,10 +65,6 @@ class CreateApiTokenInput:
     expires_at: datetime | None = strawberry.field(
         default=None, description="When it stops working (default: in 90 days)."
     )
-
-
-def arg(description: str) -> object:
-    return strawberry.argument(description=description)
 
 
 def _id(value: str, type_name: str, field: str = "id") -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from cms.articles.body import reading_time_minutes
-from cms.articles.models import Article, CorrectionKind
+from cms.articles.models import Article, ArticleRevision, CorrectionKind
 from cms.content import effective_status
 from cms.pagination import TimeKey
 from schema.authors.types import AuthorType
@@ -17,6 +18,9 @@ from schema.context import Context, Info
 from schema.media.types import MediaAssetType
 from schema.tags.types import TagType
 from schema.videos.types import ContentStatusEnum, VideoEmbedType
+
+if TYPE_CHECKING:
+    from schema.accounts.types import UserType
 
 CorrectionKindEnum = strawberry.enum(
     CorrectionKind, name="CorrectionKind", description="What kind of note was appended."
@@ -45,6 +49,38 @@ class Correction:
     kind: CorrectionKindEnum = strawberry.field(description="Correction, clarification or update.")  # type: ignore[valid-type]
     text: str = strawberry.field(description="The note.")
     created_at: datetime = strawberry.field(description="When it was appended.")
+
+
+@strawberry.type(description="The words of an article after one save.")
+class Revision:
+    number: int = strawberry.field(description="1 for the first save, then counting up.")
+    created_at: datetime = strawberry.field(description="When it was saved.")
+    title: str = strawberry.field(description="Headline then.")
+    dek: str | None = strawberry.field(description="Standfirst then.")
+    body: RichText = strawberry.field(description="Body then.")
+    _user_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_row(cls, row: ArticleRevision) -> Revision:
+        return cls(
+            number=row.number,
+            created_at=row.created_at,
+            title=row.title,
+            dek=row.dek,
+            body=RichText(html=row.body_html, text=row.body_text),
+            _user_id=row.user_id,  # type: ignore[attr-defined]
+        )
+
+    @strawberry.field(description="Who saved it.")
+    async def user(
+        self, info: Info
+    ) -> Annotated[UserType, strawberry.lazy("schema.accounts.types")] | None:
+        from schema.accounts.types import UserType
+
+        if self._user_id is None:
+            return None
+        row = await info.context.loaders.user_by_id.load(self._user_id)
+        return UserType.from_row(row) if row else None
 
 
 @strawberry.type(name="Article", description="A full story with bylines, sources and media.")

@@ -40,6 +40,7 @@ class AuthorType(relay.Node):
     links: list[Link] = strawberry.field(description="Profile links.")
     created_at: datetime = strawberry.field(description="When the profile was created.")
     updated_at: datetime = strawberry.field(description="When the profile last changed.")
+    version: int = strawberry.field(description="Increases with every saved change.")
     _row: strawberry.Private[Author]
 
     @classmethod
@@ -54,6 +55,7 @@ class AuthorType(relay.Node):
             links=[Link(label=link["label"], url=link["url"]) for link in row.links],
             created_at=row.created_at,
             updated_at=row.updated_at,
+            version=row.version,
             _row=row,
         )
 
