@@ -147,3 +147,11 @@ async def session_for(user: User, now: datetime, secret: str) -> str:
         expires_at=now + timedelta(hours=12),
     )
     return token
+
+
+async def staff(
+    passwords: Passwords, role: Role, now: datetime, secret: str, **fields: Any
+) -> tuple[User, dict[str, str]]:
+    """A user of `role` and the Authorization header of a session of theirs."""
+    user = await make_user(passwords, role=role, **fields)
+    return user, {"Authorization": f"Bearer {await session_for(user, now, secret)}"}

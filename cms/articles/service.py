@@ -300,7 +300,7 @@ async def create_article(*, actor: Actor, fields: ArticleFields, now: datetime) 
     """A new DRAFT, revision 1. Without bylines, the caller's own byline is used."""
     require(actor, scope=Scope.CONTENT_WRITE)
     checked = await _check(fields, None)
-    if checked.author_ids is None:
+    if not checked.author_ids:
         profile = await _author_profile_id(actor)
         checked.author_ids = [profile] if profile is not None else []
     explicit = fields.slug if fields.slug is not UNSET else None
