@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - the demo includes a story in Ukrainian.
 """The demo newsroom behind `cms seed-demo`: enough believable content for a frontend
 or app developer to build against on day one without writing any.
 
@@ -22,26 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from cms.articles.body import render_body
-from cms.articles.models import (
-    Article,
-    ArticleAuthor,
-    ArticleRevision,
-    ArticleTag,
-    ArticleVideo,
-    BodyFormat,
-    Source,
+from cms.accounts.actor import SYSTEM
+from cms.articles.models import Article, BodyFormat
+from cms.articles.service import (
+    ArticleFields,
+    SourceInput,
+    create_article,
+    publish_article,
 )
 from cms.authors.models import Author, AuthorKind
-from cms.content import ContentStatus
+from cms.authors.service import AuthorFields, Link, create_author
 from cms.feed.models import FeedItem, FeedItemKind
-from cms.slugs import slugify_title, with_suffix
-from cms.tags.models import Tag
-from cms.videos.models import VideoEmbed
-from cms.videos.urls import parse_video_url
+from cms.feed.service import FeedItemFields, create_feed_item, publish_feed_item
+from cms.videos.service import VideoFields, create_video_embed, publish_video_embed
 
 __all__ = ["seed_demo"]
 
@@ -135,7 +129,9 @@ class UpdateSeed:
 
 
 async def seed_demo(*, now: datetime) -> bool:
-    """Load the demo newsroom, all of it or nothing, in one transaction.
+    """Load the demo newsroom, all of it or nothing, in one transaction, through the
+    same services editors use (so it is validated, rendered, revised and indexed
+    like any other content).
 
     Returns False, having written nothing, when any author, article or feed item
     already exists: the demo is for an empty newsroom and must never mix with, or
@@ -143,254 +139,141 @@ async def seed_demo(*, now: datetime) -> bool:
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
-    async with in_transaction() as conn:
-        if await _has_content(conn):
+    async with in_transaction():
+        if await _has_content():
             return False
-        await _Loader(conn, now).load()
+        await _Loader(now).load()
     return True
 
 
-async def _has_content(conn: BaseDBAsyncClient) -> bool:
+async def _has_content() -> bool:
     for model in (Author, Article, FeedItem):
-        if await model.all().using_db(conn).exists():
+        if await model.all().exists():
             return True
     return False
 
 
 class _Loader:
-    """Writes the module's content through one connection (the transaction's)."""
+    """Writes the module's content as the system actor, oldest first."""
 
-    def __init__(self, conn: BaseDBAsyncClient, now: datetime) -> None:
-        self._conn = conn
+    def __init__(self, now: datetime) -> None:
         self._now = now
-        self._authors: dict[str, Author] = {}
-        self._tags: dict[str, Tag] = {}  # by name_key
-        self._articles: dict[str, Article] = {}
-        self._article_slugs: set[str] = set()
-        self._author_slugs: set[str] = set()
-        self._tag_slugs: set[str] = set()
-        self._feed: list[tuple[datetime, dict[str, object]]] = []
+        self._authors: dict[str, int] = {}
+        self._articles: dict[str, int] = {}
+        self._video_of_article: dict[str, int] = {}
 
     async def load(self) -> None:
-        # Tags are the one kind of row that may outlive the content that created it.
-        existing = await Tag.all().using_db(self._conn)
-        self._tags = {tag.name_key: tag for tag in existing}
-        self._tag_slugs = {tag.slug for tag in existing}
-
         for author in AUTHORS:
             await self._author(author)
-        # Oldest first, so that ids grow with publication time as in a real newsroom.
-        for seed in sorted(PUBLISHED_ARTICLES, key=lambda s: -(s.hours_ago or 0)):
-            await self._published_article(seed)
-        for translation in TRANSLATIONS:
-            await self._translation(translation)
-        await self._article(
-            DRAFT_ARTICLE,
-            status=ContentStatus.DRAFT,
-            published_at=None,
-            written_at=self._now - timedelta(hours=3),
-        )
-        scheduled_at = self._now + SCHEDULED_IN
-        await self._article(
-            SCHEDULED_ARTICLE,
-            status=ContentStatus.SCHEDULED,
-            published_at=scheduled_at,
-            # Nothing runs when a scheduled article goes live, so its first
-            # publication time is known, and stored, now.
-            first_published_at=scheduled_at,
-            written_at=self._now - timedelta(hours=5),
-        )
         await self._video(VIDEO)
-        for update in UPDATES:
-            self._add_to_feed(
-                self._now - timedelta(minutes=update.minutes_ago),
-                kind=FeedItemKind.UPDATE,
-                headline=update.headline,
-                summary=update.summary,
-                pinned=update.pinned,
-                breaking=update.breaking,
+        for seed in sorted(PUBLISHED_ARTICLES, key=lambda s: -(s.hours_ago or 0)):
+            assert seed.hours_ago is not None, f"published article {seed.key} needs hours_ago"
+            published_at = self._now - timedelta(hours=seed.hours_ago)
+            article_id = await self._article(seed, written_at=published_at - timedelta(minutes=45))
+            await self._publish(article_id, published_at)
+        for translation in TRANSLATIONS:
+            original = _ARTICLES_BY_KEY[translation.of]
+            published_at = self._now - timedelta(hours=translation.hours_ago)
+            article_id = await self._article(
+                dataclasses.replace(
+                    original,
+                    key=f"{original.key}-{translation.language}",
+                    title=translation.title,
+                    dek=translation.dek,
+                    paragraphs=translation.paragraphs,
+                ),
+                written_at=published_at - timedelta(minutes=45),
+                language=translation.language,
+                translation_of_id=self._articles[translation.of],
             )
-        await self._write_feed()
+            await self._publish(article_id, published_at)
+        await self._article(DRAFT_ARTICLE, written_at=self._now - timedelta(hours=3))
+        scheduled = await self._article(
+            SCHEDULED_ARTICLE, written_at=self._now - timedelta(hours=5)
+        )
+        await self._publish(scheduled, self._now + SCHEDULED_IN)
+        for update in UPDATES:
+            item = await create_feed_item(
+                actor=SYSTEM,
+                fields=FeedItemFields(
+                    kind=FeedItemKind.UPDATE,
+                    headline=update.headline,
+                    summary=update.summary,
+                    pinned=update.pinned,
+                    breaking=update.breaking,
+                ),
+            )
+            await publish_feed_item(
+                actor=SYSTEM,
+                item_id=item.id,
+                publish_at=self._now - timedelta(minutes=update.minutes_ago),
+                now=self._now,
+            )
 
     async def _author(self, seed: AuthorSeed) -> None:
-        self._authors[seed.key] = await Author.create(
-            using_db=self._conn,
-            slug=_unique(seed.name, self._author_slugs, max_length=120),
-            name=seed.name,
-            kind=seed.kind,
-            title=seed.title,
-            bio=seed.bio,
-            links=[{"label": link.label, "url": link.url} for link in seed.links],
-        )
-
-    async def _published_article(self, seed: ArticleSeed) -> None:
-        assert seed.hours_ago is not None, f"published article {seed.key} needs hours_ago"
-        published_at = self._now - timedelta(hours=seed.hours_ago)
-        article = await self._article(
-            seed, status=ContentStatus.PUBLISHED, published_at=published_at
-        )
-        self._add_article_to_feed(article, published_at)
-
-    async def _translation(self, seed: TranslationSeed) -> None:
-        original = _ARTICLES_BY_KEY[seed.of]
-        published_at = self._now - timedelta(hours=seed.hours_ago)
-        article = await self._article(
-            dataclasses.replace(
-                original,
-                key=f"{original.key}-{seed.language}",
+        author = await create_author(
+            actor=SYSTEM,
+            fields=AuthorFields(
+                name=seed.name,
+                kind=seed.kind,
                 title=seed.title,
-                dek=seed.dek,
-                paragraphs=seed.paragraphs,
+                bio=seed.bio,
+                links=[Link(label=link.label, url=link.url) for link in seed.links],
             ),
-            status=ContentStatus.PUBLISHED,
-            published_at=published_at,
-            language=seed.language,
-            translation_of=self._articles[seed.of],
         )
-        self._add_article_to_feed(article, published_at)
+        self._authors[seed.key] = author.id
 
     async def _article(
         self,
         seed: ArticleSeed,
         *,
-        status: ContentStatus,
-        published_at: datetime | None,
-        first_published_at: datetime | None = None,
-        written_at: datetime | None = None,
+        written_at: datetime,
         language: str = "en",
-        translation_of: Article | None = None,
-    ) -> Article:
-        body = render_body(seed.body, BodyFormat.MARKDOWN)
-        if status is ContentStatus.PUBLISHED:
-            first_published_at = published_at
-        article = await Article.create(
-            using_db=self._conn,
-            slug=_unique(seed.title, self._article_slugs),
-            title=seed.title,
-            dek=seed.dek,
-            body_format=BodyFormat.MARKDOWN,
-            body_source=seed.body,
-            body_html=body.html,
-            body_text=body.text,
-            word_count=body.word_count,
-            language=language,
-            translation_of=translation_of,
-            status=status,
-            published_at=published_at,
-            first_published_at=first_published_at,
+        translation_of_id: int | None = None,
+    ) -> int:
+        video = self._video_of_article.get(seed.key)
+        article = await create_article(
+            actor=SYSTEM,
+            fields=ArticleFields(
+                title=seed.title,
+                dek=seed.dek,
+                body=seed.body,
+                body_format=BodyFormat.MARKDOWN,
+                author_ids=[self._authors[key] for key in seed.authors],
+                tags=list(seed.tags),
+                video_ids=[video] if video is not None else [],
+                sources=[SourceInput(name=s.name, url=s.url) for s in seed.sources],
+                language=language,
+                translation_of_id=translation_of_id,
+            ),
+            now=written_at,
         )
-        self._articles[seed.key] = article
-        # Creating an article is its revision 1 (see the contract), written a little
-        # before it went out.
-        if written_at is None:
-            assert published_at is not None
-            written_at = published_at - timedelta(minutes=45)
-        await ArticleRevision.create(
-            using_db=self._conn,
-            article=article,
-            number=1,
-            title=article.title,
-            dek=article.dek,
-            body_format=article.body_format,
-            body_source=article.body_source,
-            body_html=article.body_html,
-            body_text=article.body_text,
-            created_at=written_at,
-        )
-        for position, author_key in enumerate(seed.authors):
-            await ArticleAuthor.create(
-                using_db=self._conn,
-                article=article,
-                author=self._authors[author_key],
-                position=position,
-            )
-        for position, name in enumerate(seed.tags):
-            await ArticleTag.create(
-                using_db=self._conn, article=article, tag=await self._tag(name), position=position
-            )
-        for position, source in enumerate(seed.sources):
-            await Source.create(
-                using_db=self._conn,
-                article=article,
-                position=position,
-                name=source.name,
-                url=source.url,
-            )
-        return article
+        self._articles[seed.key] = article.id
+        return article.id
 
-    async def _tag(self, name: str) -> Tag:
-        key = name.casefold()
-        if key not in self._tags:
-            self._tags[key] = await Tag.create(
-                using_db=self._conn,
-                slug=_unique(name, self._tag_slugs, max_length=120),
-                name=name,
-                name_key=key,
-            )
-        return self._tags[key]
+    async def _publish(self, article_id: int, at: datetime) -> None:
+        await publish_article(
+            actor=SYSTEM, article_id=article_id, publish_at=at, add_to_feed=True, now=self._now
+        )
 
     async def _video(self, seed: VideoSeed) -> None:
-        parsed = parse_video_url(seed.watch_url)
-        published_at = self._now - timedelta(hours=seed.hours_ago)
-        video = await VideoEmbed.create(
-            using_db=self._conn,
-            url=parsed.url,
-            provider=parsed.provider,
-            provider_video_id=parsed.video_id,
-            embed_url=parsed.embed_url,
-            thumbnail_url=parsed.thumbnail_url,
-            title=seed.title,
-            description=seed.description,
-            duration_seconds=seed.duration_seconds,
-            status=ContentStatus.PUBLISHED,
-            published_at=published_at,
-            first_published_at=published_at,
+        video = await create_video_embed(
+            actor=SYSTEM,
+            fields=VideoFields(
+                url=seed.watch_url,
+                title=seed.title,
+                description=seed.description,
+                duration_seconds=seed.duration_seconds,
+            ),
         )
-        await ArticleVideo.create(
-            using_db=self._conn, article=self._articles[seed.article], video=video, position=0
+        await publish_video_embed(
+            actor=SYSTEM,
+            video_id=video.id,
+            publish_at=self._now - timedelta(hours=seed.hours_ago),
+            add_to_feed=True,
+            now=self._now,
         )
-        self._add_to_feed(
-            published_at,
-            kind=FeedItemKind.VIDEO,
-            headline=seed.title,
-            summary=seed.description,
-            video=video,
-        )
-
-    def _add_article_to_feed(self, article: Article, published_at: datetime) -> None:
-        self._add_to_feed(
-            published_at,
-            kind=FeedItemKind.ARTICLE,
-            headline=article.title,
-            summary=article.dek,
-            article=article,
-            language=article.language,
-        )
-
-    def _add_to_feed(self, published_at: datetime, **fields: object) -> None:
-        self._feed.append((published_at, fields))
-
-    async def _write_feed(self) -> None:
-        """Write the feed oldest first, so that ids follow publication order."""
-        for published_at, fields in sorted(self._feed, key=lambda item: item[0]):
-            await FeedItem.create(
-                using_db=self._conn,
-                status=ContentStatus.PUBLISHED,
-                published_at=published_at,
-                first_published_at=published_at,
-                **fields,
-            )
-
-
-def _unique(text: str, taken: set[str], *, max_length: int = 80) -> str:
-    """A slug for `text` not in `taken` (which it joins), suffixed "-2", "-3"… if need be."""
-    base = slug = slugify_title(text, max_length=max_length)
-    n = 2
-    while slug in taken:
-        slug = with_suffix(base, n, max_length=max_length)
-        n += 1
-    taken.add(slug)
-    return slug
+        self._video_of_article[seed.article] = video.id
 
 
 # --- The content -----------------------------------------------------------------------

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Cyrillic letters and apostrophe variants are the point here.
 """URL slugs made from titles and names: lower case ASCII words joined by hyphens.
 
 Most of our titles are Ukrainian, and a slug is read by people (in links shared on

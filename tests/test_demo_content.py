@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - checks for Cyrillic letters.
 """The demo newsroom's content, checked without a database: shape, times and links."""
 
 from __future__ import annotations

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001 - Ukrainian titles and look-alike characters are the test data.
 """Slugs made from titles: transliteration, fallbacks, truncation and suffixes."""
 
 from __future__ import annotations

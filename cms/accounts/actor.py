@@ -25,10 +25,11 @@ class Actor:
     scopes: frozenset[Scope]
     session_id: int | None = None  # set when the caller logged in
     api_token_id: int | None = None  # set when the caller used an API token
+    system: bool = False  # the server itself (command line, background work)
 
     @property
     def is_public(self) -> bool:
-        return self.user_id is None
+        return self.user_id is None and not self.system
 
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes
@@ -40,3 +41,5 @@ class Actor:
 
 
 PUBLIC = Actor(user_id=None, role=None, scopes=frozenset())
+# The server acting for itself (`cms seed-demo`): every right, no user to credit.
+SYSTEM = Actor(user_id=None, role=Role.ADMIN, scopes=frozenset(Scope), system=True)
