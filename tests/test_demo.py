@@ -7,6 +7,7 @@ import pytest
 
 from cms.articles.models import ArticleRevision
 from cms.demo import seed_demo
+
 from conftest import NOW, GraphQLClient
 
 FRONT_PAGE = """{
