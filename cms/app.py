@@ -27,6 +27,10 @@ from cms.db import tortoise_config
 from cms.logs import install_redaction
 from cms.pagination import CursorCodec
 from cms.settings import Settings
+from cms.storage import storage_for
+from media.errors import MediaError
+from media.http import receive_direct_upload, serve_media
+from media.storage import Storage
 from schema import build_schema
 from schema.http import GraphQLEndpoint
 
@@ -39,24 +43,30 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """The database answers; 503 otherwise."""
+    """The database and the media storage answer; 503 otherwise."""
+    checks = {"database": "up", "storage": "up"}
     try:
         await connections.get("default").execute_query("SELECT 1")
     except Exception:  # any failure means "not ready"; the reason goes to the log
-        log.warning("readiness check failed", exc_info=True)
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "up"})
-
-
-def _media_base_url(settings: Settings) -> str | None:
-    """Base of `MediaAsset.url`; None means the server's own `/media/`."""
-    if settings.public_media_url:
-        return settings.public_media_url.rstrip("/") + "/"
-    return None
+        log.warning("readiness check failed: database", exc_info=True)
+        checks["database"] = "down"
+    try:
+        await request.state.storage.check()
+    except MediaError:
+        log.warning("readiness check failed: storage", exc_info=True)
+        checks["storage"] = "down"
+    ready = all(v == "up" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
 
 
 def create_app(
-    settings: Settings, *, clock: Clock | None = None, passwords: Passwords | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    passwords: Passwords | None = None,
+    storage: Storage | None = None,
 ) -> Starlette:
     """The ASGI application for `settings`. Nothing is opened until its lifespan
     starts; `clock` lets tests decide what time it is, `passwords` how hard
@@ -67,6 +77,7 @@ def create_app(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=True,
+        multipart_uploads_enabled=True,
     )
 
     @asynccontextmanager
@@ -83,7 +94,7 @@ def create_app(
                 "settings": settings,
                 "clock": clock or SystemClock(),
                 "cursors": CursorCodec(settings.secret_key),
-                "media_base_url": _media_base_url(settings),
+                "storage": storage or storage_for(settings),
                 "passwords": passwords or Passwords(),
                 "token_hasher": TokenHasher(settings.secret_key),
                 "previews": PreviewTokens(settings.secret_key),
@@ -96,6 +107,8 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/media/upload", receive_direct_upload, methods=["POST"]),
+            Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=[

@@ -85,3 +85,18 @@ class RateLimited(CMSError):
     @property
     def extensions(self) -> dict[str, object]:
         return {"code": self.code, "retryAfter": self.retry_after}
+
+
+class PayloadTooLarge(CMSError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class UnsupportedMediaType(CMSError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class StorageUnavailable(CMSError):
+    """Media storage failed; nothing was saved. Not a bug of ours, so the message is
+    shown (the code stays INTERNAL_SERVER_ERROR, as the contract has no other)."""
+
+    code = "INTERNAL_SERVER_ERROR"

@@ -38,6 +38,7 @@ class Settings:
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
     s3_region: str = DEFAULT_S3_REGION
+    s3_private: bool = False
     public_media_url: str | None = None
     redis_url: str | None = None
     secret_key: str = field(default="", repr=False)
@@ -117,12 +118,23 @@ def load_settings(
         s3_bucket=s3_bucket,
         s3_endpoint_url=s3_endpoint_url,
         s3_region=get("CMS_S3_REGION") or DEFAULT_S3_REGION,
+        s3_private=_flag("CMS_S3_PRIVATE", get("CMS_S3_PRIVATE")),
         public_media_url=public_media_url,
         redis_url=redis_url,
         secret_key=secret_key,
         secret_key_generated=generated,
         max_upload_bytes=max_upload_bytes,
     )
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if value is None:
+        return False
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}: must be 1 or 0 (true or false)")
 
 
 def _check_database_url(url: str) -> None:

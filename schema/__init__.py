@@ -17,6 +17,7 @@ from schema.authors.queries import AuthorQuery
 from schema.errors import ErrorCodes
 from schema.feed.mutations import FeedMutation
 from schema.feed.queries import FeedQuery
+from schema.media.mutations import MediaMutation, MediaQuery
 from schema.node import NODE_TYPES, NodeQuery
 from schema.tags.queries import TagQuery
 from schema.videos.mutations import VideoMutation
@@ -33,11 +34,19 @@ Query = merge_types(
         FeedQuery,
         VideoQuery,
         TagQuery,
+        MediaQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutation, AuthorMutation, ArticleMutation, FeedMutation, VideoMutation),
+    (
+        AccountMutation,
+        AuthorMutation,
+        ArticleMutation,
+        FeedMutation,
+        VideoMutation,
+        MediaMutation,
+    ),
 )
 
 

@@ -19,6 +19,7 @@ from cms.accounts.tokens import TokenHasher
 from cms.articles.preview import PreviewTokens
 from cms.pagination import CursorCodec
 from cms.settings import Settings
+from media.storage import Storage
 from schema.loaders import Loaders
 
 
@@ -33,7 +34,8 @@ class Context:
     now: datetime
     loaders: Loaders
     cursors: CursorCodec
-    media_base_url: str
+    storage: Storage
+    request_base: str  # this server's URL as the client sees it, ending in "/"
     client_ip: str | None
     passwords: Passwords
     token_hasher: TokenHasher
@@ -42,7 +44,7 @@ class Context:
 
     def media_url(self, key: str) -> str:
         """The public URL of a stored object."""
-        return f"{self.media_base_url}{key}"
+        return self.storage.public_url(key, self.request_base)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,9 +1,14 @@
-"""The GraphQL endpoint: strawberry's ASGI view with our typed context."""
+"""The GraphQL endpoint: strawberry's ASGI view with our typed context, and the
+guards strawberry leaves to us for multipart uploads (a CSRF header, and the size
+limit enforced while the body streams in)."""
 
 from __future__ import annotations
 
+from cross_web import HTTPException
+from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
@@ -11,14 +16,79 @@ from cms.accounts.auth import actor_of
 from schema.context import Context
 from schema.loaders import build_loaders
 
+# room for the `operations` and `map` parts around the file itself
+MULTIPART_OVERHEAD = 1024 * 1024
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
 
 class GraphQLEndpoint(GraphQL[Context, None]):
     """Builds the per-request `Context` from the resources the lifespan opened
     (`request.state`)."""
 
-    async def get_context(
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await super().__call__(scope, receive, send)
+        headers = Headers(scope=scope)
+        if not headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            return await super().__call__(scope, receive, send)
+        response = self._refuse_upload(scope, headers)
+        if response is not None:
+            return await response(scope, receive, send)
+        limit = scope["state"]["settings"].max_upload_bytes + MULTIPART_OVERHEAD
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _BodyTooLarge
+            return message
+
+        request = Request(scope, receive=counting_receive)
+        try:
+            try:
+                response: Response = await self.run(request)
+            except HTTPException as exc:
+                response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            except _BodyTooLarge:
+                response = _error(413, "PAYLOAD_TOO_LARGE", "the upload is larger than allowed")
+            await response(scope, receive, send)
+        finally:
+            # strawberry reads the form but never closes it: its spooled files would
+            # linger until garbage collection
+            await request.close()
+
+    def _refuse_upload(self, scope: Scope, headers: Headers) -> Response | None:
+        """Multipart posts are "simple" requests a browser sends cross-site without a
+        preflight: a custom header proves the caller is not a forged form."""
+        if (
+            headers.get("apollo-require-preflight", "").lower() != "true"
+            and headers.get("x-cms-csrf") != "1"
+        ):
+            return _error(
+                400,
+                "BAD_REQUEST",
+                "uploads need the header Apollo-Require-Preflight: true or X-CMS-CSRF: 1",
+            )
+        length = headers.get("content-length")
+        limit = scope["state"]["settings"].max_upload_bytes + MULTIPART_OVERHEAD
+        if length is not None and length.isdigit() and int(length) > limit:
+            return _error(413, "PAYLOAD_TOO_LARGE", "the upload is larger than allowed")
+        return None
+
+    async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> Context:  # type: ignore[override]
+    ) -> Context:
         state = request.state
         now = state.clock.now()
         actor = actor_of(request)
@@ -30,7 +100,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             now=now,
             loaders=build_loaders(actor=actor, now=now),
             cursors=state.cursors,
-            media_base_url=state.media_base_url or f"{request.base_url}media/",
+            storage=state.storage,
+            request_base=str(request.base_url),
             client_ip=request.client.host if request.client else None,
             passwords=state.passwords,
             token_hasher=state.token_hasher,

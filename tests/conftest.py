@@ -10,6 +10,7 @@ migrated once per session, truncated before each test, and dropped at the end.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -134,6 +135,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _fresh_statement_cache() -> None:
+    """Tortoise caches each model's INSERT/UPDATE statements per connection name,
+    not per dialect: one process switching between SQLite and PostgreSQL (only the
+    test suite does) must start each test from an empty cache."""
+    EXECUTOR_CACHE.clear()
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     """The time as the app sees it; tests move it instead of sleeping."""
@@ -163,13 +172,20 @@ def passwords() -> Passwords:
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: FixedClock, passwords: Passwords) -> AsyncIterator[Any]:
+def media_storage(tmp_path: Path) -> Any:
+    """The storage of the default `app`: a local directory (tests that cover both
+    drivers take the `storage` fixture instead)."""
+    from media.local import LocalStorage
+
+    return LocalStorage(tmp_path / "media", secret_key=SECRET)
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, clock: FixedClock, passwords: Passwords, media_storage: Any
+) -> AsyncIterator[Any]:
     """The real app with its lifespan running (database open)."""
-    # Tortoise caches each model's INSERT/UPDATE statements per connection name,
-    # not per dialect: one process switching between SQLite and PostgreSQL (only
-    # the test suite does) must start from an empty cache.
-    EXECUTOR_CACHE.clear()
-    application = create_app(settings, clock=clock, passwords=passwords)
+    application = create_app(settings, clock=clock, passwords=passwords, storage=media_storage)
     async with LifespanManager(application) as manager:
         yield manager.app
 
@@ -244,3 +260,88 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             "NOTE: multi-instance tests on Redis were SKIPPED (set CMS_TEST_REDIS_URL).",
             yellow=True,
         )
+
+
+# --- S3 through the real protocol: moto_server on a loopback port ---------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A real S3-protocol server (moto) for this session; its endpoint URL."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    port = _free_port()
+    binary = Path(sys.executable).with_name("moto_server")
+    process = subprocess.Popen(  # noqa: S603 -- our own venv's server on loopback
+        [str(binary), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # waiting for a process to listen, not for time to pass
+            try:
+                httpx.get(endpoint + "/moto-api/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("moto_server did not start")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+            patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+            patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+            yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def make_bucket(endpoint: str) -> str:
+    import boto3
+
+    name = f"cms-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=name)
+    # a public-read bucket, as a newsroom's media bucket behind a CDN is
+    client.put_bucket_policy(
+        Bucket=name,
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{name}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    return name
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """Each storage driver in turn: a local directory, and S3 on moto_server."""
+    from media.local import LocalStorage
+    from media.s3 import S3Storage
+
+    if request.param == "local":
+        return LocalStorage(tmp_path / "media", secret_key=SECRET)
+    endpoint = request.getfixturevalue("moto_server")
+    return S3Storage(bucket=make_bucket(endpoint), region="us-east-1", endpoint_url=endpoint)

@@ -39,14 +39,17 @@ class Case:
     document: str
     allowed: frozenset[str]
     variables: dict[str, Any] | None = None
+    upload: bool = False  # sent as a GraphQL multipart request with a small PNG
 
     @property
     def refused(self) -> frozenset[str]:
         return frozenset(ALL) - self.allowed
 
 
-def case(document: str, allowed: set[str], variables: dict[str, Any] | None = None) -> Case:
-    return Case(document, frozenset(allowed), variables)
+def case(
+    document: str, allowed: set[str], variables: dict[str, Any] | None = None, upload: bool = False
+) -> Case:
+    return Case(document, frozenset(allowed), variables, upload)
 
 
 MATRIX: dict[str, Case] = {
@@ -137,6 +140,24 @@ MATRIX: dict[str, Case] = {
         f'mutation {{ unpublishVideoEmbed(id: "{VIDEO}") {{ id }} }}', EDITORS
     ),
     "deleteVideoEmbed": case(f'mutation {{ deleteVideoEmbed(id: "{VIDEO}") }}', EDITORS),
+    "mediaAsset": case('{ mediaAsset(id: "TWVkaWFBc3NldDo5OTk=") { id } }', SIGNED_IN),
+    "mediaAssets": case("{ mediaAssets { edges { node { id } } } }", SIGNED_IN),
+    "uploadMedia": case(
+        "mutation($file: Upload!) { uploadMedia(file: $file) { id } }", WRITERS, upload=True
+    ),
+    "createMediaUpload": case(
+        'mutation { createMediaUpload(input: {filename: "a.png", contentType: "image/png",'
+        " byteSize: 100}) { url } }",
+        WRITERS,
+    ),
+    "completeMediaUpload": case(
+        'mutation { completeMediaUpload(id: "TWVkaWFBc3NldDo5OTk=") { id } }', WRITERS
+    ),
+    "updateMediaAsset": case(
+        'mutation { updateMediaAsset(id: "TWVkaWFBc3NldDo5OTk=", input: {caption: "c"}) { id } }',
+        WRITERS,
+    ),
+    "deleteMediaAsset": case('mutation { deleteMediaAsset(id: "TWVkaWFBc3NldDo5OTk=") }', WRITERS),
     # last: it ends the caller's session
     "logout": case("mutation { logout }", SIGNED_IN),
 }
@@ -191,6 +212,32 @@ async def _callers(passwords: Passwords) -> dict[str, dict[str, str]]:
     return headers
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def _upload(gql: GraphQLClient, document: str, headers: dict[str, str]) -> dict[str, Any]:
+    import json
+
+    response = await gql.http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps({"query": document, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
+        files={"0": ("a.png", _png(), "image/png")},
+        headers={**headers, "X-CMS-CSRF": "1"},
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
 @pytest.mark.usefixtures("app")
 async def test_permission_matrix(gql: GraphQLClient, passwords: Passwords) -> None:
     """Allowed callers pass the gate (whatever the operation then answers); refused
@@ -199,7 +246,11 @@ async def test_permission_matrix(gql: GraphQLClient, passwords: Passwords) -> No
     problems = []
     for name, row in MATRIX.items():
         for caller, headers in callers.items():
-            result = await gql(row.document, row.variables, **headers)
+            result = (
+                await _upload(gql, row.document, headers)
+                if row.upload
+                else await gql(row.document, row.variables, **headers)
+            )
             codes = {e["extensions"]["code"] for e in result.get("errors", [])}
             if caller in row.allowed:
                 if codes & {"UNAUTHENTICATED", "FORBIDDEN"} and name != "login":
