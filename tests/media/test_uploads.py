@@ -245,3 +245,92 @@ async def test_the_public_cannot_upload(http: httpx.AsyncClient) -> None:
     """Without a token, an upload is UNAUTHENTICATED."""
     body = (await multipart(http, {}, png(), "a.png", "image/png")).json()
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_direct_upload_that_lies_is_removed(
+    http: httpx.AsyncClient, passwords: Passwords, storage: Any
+) -> None:
+    """An HTML file sent where a PNG was announced: completing the upload refuses it
+    and deletes both the object and the pending asset."""
+    _, auth = await staff(passwords, Role.CONTRIBUTOR, NOW, SECRET)
+    html = b"<!doctype html><script>alert(1)</script>"
+    ticket = (
+        await http.post(
+            "/graphql",
+            json={
+                "query": TICKET,
+                "variables": {
+                    "input": {
+                        "filename": "x.png",
+                        "contentType": "image/png",
+                        "byteSize": len(html),
+                    }
+                },
+            },
+            headers=auth,
+        )
+    ).json()
+    ticket = ticket["data"]["createMediaUpload"]
+    if isinstance(storage, S3Storage):
+        async with httpx.AsyncClient() as network:
+            sent = await network.post(
+                ticket["url"], data=ticket["fields"], files={"file": ("x.png", html, "image/png")}
+            )
+    else:
+        sent = await http.post(
+            ticket["url"], data=ticket["fields"], files={"file": ("x.png", html, "image/png")}
+        )
+    assert sent.status_code in (200, 204)
+    done = (
+        await http.post(
+            "/graphql",
+            json={"query": COMPLETE, "variables": {"id": ticket["asset"]["id"]}},
+            headers=auth,
+        )
+    ).json()
+    assert done["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert await MediaAsset.all().count() == 0
+    await assert_storage_empty(storage)
+
+
+async def test_completing_before_the_upload_arrives(
+    http: httpx.AsyncClient, passwords: Passwords
+) -> None:
+    """completeMediaUpload before the file is there is BAD_USER_INPUT and keeps the ticket."""
+    _, auth = await staff(passwords, Role.CONTRIBUTOR, NOW, SECRET)
+    ticket = (
+        await http.post(
+            "/graphql",
+            json={
+                "query": TICKET,
+                "variables": {
+                    "input": {"filename": "x.png", "contentType": "image/png", "byteSize": 100}
+                },
+            },
+            headers=auth,
+        )
+    ).json()
+    asset_id = ticket["data"]["createMediaUpload"]["asset"]["id"]
+    early = (
+        await http.post(
+            "/graphql", json={"query": COMPLETE, "variables": {"id": asset_id}}, headers=auth
+        )
+    ).json()
+    assert early["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert await MediaAsset.filter(state=AssetState.PENDING).count() == 1
+
+
+async def test_local_files_are_served_safely(
+    http: httpx.AsyncClient, passwords: Passwords, storage: Any
+) -> None:
+    """/media/{key} sends the stored type, nosniff and a year of caching; unknown keys 404."""
+    if isinstance(storage, S3Storage):
+        pytest.skip("served by the bucket, not the app")
+    _, auth = await staff(passwords, Role.CONTRIBUTOR, NOW, SECRET)
+    asset = (await multipart(http, auth, png(), "a.png", "image/png")).json()["data"]["uploadMedia"]
+    served = await http.get(asset["url"])
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert "max-age=31536000" in served.headers["cache-control"]
+    assert (await http.get("/media/2026/11/26/AAAAAAAAAAAAAAAAAAAAAA.png")).status_code == 404
+    assert (await http.get("/media/../../etc/passwd")).status_code == 404
