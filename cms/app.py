@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -24,6 +25,10 @@ from cms.accounts.tokens import TokenHasher
 from cms.articles.preview import PreviewTokens
 from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
+from cms.delivery.bus import EventBus, LocalBus, RedisBus
+from cms.delivery.epoch import Epoch, LocalEpoch, RedisEpoch
+from cms.delivery.worker import run_worker
+from cms.feed.feeds_http import json_feed, rss_feed
 from cms.logs import install_redaction
 from cms.pagination import CursorCodec
 from cms.settings import Settings
@@ -67,10 +72,12 @@ def create_app(
     clock: Clock | None = None,
     passwords: Passwords | None = None,
     storage: Storage | None = None,
+    background: bool = True,
 ) -> Starlette:
     """The ASGI application for `settings`. Nothing is opened until its lifespan
     starts; `clock` lets tests decide what time it is, `passwords` how hard
-    argon2 works."""
+    argon2 works, `background` whether this instance runs the background work
+    (tests run its rounds themselves)."""
     install_redaction()
     schema = build_schema()
     graphql = GraphQLEndpoint(
@@ -90,9 +97,22 @@ def create_app(
             if settings.redis_url is not None:
                 redis = Redis.from_url(settings.redis_url)
                 stack.push_async_callback(redis.aclose)
+            the_clock = clock or SystemClock()
+            bus: EventBus = RedisBus(redis) if redis is not None else LocalBus()
+            epoch: Epoch = RedisEpoch(redis) if redis is not None else LocalEpoch()
+            tasks = await stack.enter_async_context(anyio.create_task_group())
+            stack.callback(tasks.cancel_scope.cancel)
+            if isinstance(bus, RedisBus):
+                listening = anyio.Event()
+                tasks.start_soon(bus.listen, listening)
+                await listening.wait()
+            if background:
+                tasks.start_soon(_worker, the_clock, bus, epoch)
             yield {
                 "settings": settings,
-                "clock": clock or SystemClock(),
+                "clock": the_clock,
+                "bus": bus,
+                "epoch": epoch,
                 "cursors": CursorCodec(settings.secret_key),
                 "storage": storage or storage_for(settings),
                 "passwords": passwords or Passwords(),
@@ -109,6 +129,12 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/media/upload", receive_direct_upload, methods=["POST"]),
             Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
+            Route("/feed.json", json_feed, methods=["GET", "HEAD"]),
+            Route("/feed.xml", rss_feed, methods=["GET", "HEAD"]),
+            Route("/tags/{tag}/feed.json", json_feed, methods=["GET", "HEAD"]),
+            Route("/tags/{tag}/feed.xml", rss_feed, methods=["GET", "HEAD"]),
+            Route("/authors/{author}/feed.json", json_feed, methods=["GET", "HEAD"]),
+            Route("/authors/{author}/feed.xml", rss_feed, methods=["GET", "HEAD"]),
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=[
@@ -121,6 +147,10 @@ def create_app(
         lifespan=lifespan,
     )
     return app
+
+
+async def _worker(clock: Clock, bus: EventBus, epoch: Epoch) -> None:
+    await run_worker(clock=clock, bus=bus, epoch=epoch)
 
 
 def app_from_environment() -> Starlette:

@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "cms.videos.models",
     "cms.articles.models",
     "cms.feed.models",
+    "cms.delivery.models",
 ]
 
 

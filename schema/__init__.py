@@ -15,6 +15,7 @@ from schema.articles.queries import ArticleQuery, RevisionQuery
 from schema.authors.mutations import AuthorMutation
 from schema.authors.queries import AuthorQuery
 from schema.errors import ErrorCodes
+from schema.feed.delivery import FeedChangesQuery, FeedSubscription
 from schema.feed.mutations import FeedMutation
 from schema.feed.queries import FeedQuery
 from schema.media.mutations import MediaMutation, MediaQuery
@@ -35,8 +36,10 @@ Query = merge_types(
         VideoQuery,
         TagQuery,
         MediaQuery,
+        FeedChangesQuery,
     ),
 )
+Subscription = merge_types("Subscription", (FeedSubscription,))
 Mutation = merge_types(
     "Mutation",
     (
@@ -63,6 +66,7 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=list(NODE_TYPES.values()),
         extensions=[ErrorCodes],
         config=StrawberryConfig(auto_camel_case=True),

@@ -185,7 +185,9 @@ async def app(
     settings: Settings, clock: FixedClock, passwords: Passwords, media_storage: Any
 ) -> AsyncIterator[Any]:
     """The real app with its lifespan running (database open)."""
-    application = create_app(settings, clock=clock, passwords=passwords, storage=media_storage)
+    application = create_app(
+        settings, clock=clock, passwords=passwords, storage=media_storage, background=False
+    )
     async with LifespanManager(application) as manager:
         yield manager.app
 

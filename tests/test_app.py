@@ -32,7 +32,7 @@ async def test_readyz_checks_the_database(client: httpx.AsyncClient) -> None:
 
 async def test_readyz_is_503_when_the_database_is_unreachable() -> None:
     """/readyz is 503 (not a crash) when the database cannot be reached."""
-    app = create_app(settings_for("postgres://postgres@127.0.0.1:1/nowhere"))
+    app = create_app(settings_for("postgres://postgres@127.0.0.1:1/nowhere"), background=False)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:

@@ -33,10 +33,11 @@ from cms.articles.preview import MAX_LIFETIME, PreviewTokens
 from cms.articles.search import index_article
 from cms.assets.models import AssetState, MediaAsset
 from cms.authors.models import Author
-from cms.content import ContentStatus
+from cms.content import ContentStatus, is_visible
+from cms.delivery.changes import FeedTracker, record_event
 from cms.editing import Problems, get_live, save_versioned, with_unique_slug
 from cms.errors import BadUserInput, Conflict, Forbidden, NotFound
-from cms.feed.models import FeedItemKind
+from cms.feed.models import FeedItem, FeedItemKind
 from cms.feed.service import follow_publication
 from cms.patch import UNSET, Maybe
 from cms.publishing import publish_row, unpublish_row
@@ -293,6 +294,33 @@ async def _require_publish(actor: Actor, article: Article) -> None:
         raise Forbidden("authors may publish only their own articles")
 
 
+# --- announcing ------------------------------------------------------------------
+
+
+def _public(article: Article, now: datetime) -> bool:
+    return is_visible(article.status, article.published_at, article.deleted_at, now)
+
+
+def _summary(article: Article) -> dict[str, object]:
+    return {
+        "slug": article.slug,
+        "title": article.title,
+        "publishedAt": article.published_at.isoformat() if article.published_at else None,
+    }
+
+
+async def _track(article_id: int, now: datetime) -> FeedTracker:
+    return await FeedTracker.start(now, lambda: FeedItem.filter(article_id=article_id))
+
+
+async def _announce_update(article_id: int, tracker: FeedTracker, now: datetime) -> None:
+    """A change of a public article: its feed entries changed, and so did it."""
+    await tracker.finish(changed=True)
+    article = await Article.get(id=article_id)
+    if _public(article, now):
+        await record_event("article.updated", "Article", article.id, now, **_summary(article))
+
+
 # --- writing --------------------------------------------------------------------
 
 
@@ -334,6 +362,7 @@ async def update_article(
     async with in_transaction():
         article = await get_live(Article, article_id, "article", lock=True)
         await _require_edit(actor, article)
+        tracker = await _track(article.id, now)
         checked = await _check(fields, article)
         words_changed = any(
             name in checked.columns and checked.columns[name] != getattr(article, name)
@@ -352,6 +381,7 @@ async def update_article(
         if words_changed:
             await _add_revision(article.id, actor, now)
             await index_article(article.id)
+        await _announce_update(article.id, tracker, now)
     return await Article.get(id=article_id)
 
 
@@ -367,6 +397,8 @@ async def publish_article(
     async with in_transaction():
         article = await get_live(Article, article_id, "article", lock=True)
         await _require_publish(actor, article)
+        was_public = _public(article, now)
+        tracker = await _track(article.id, now)
         await publish_row(Article, article, publish_at=publish_at, now=now)
         article = await Article.get(id=article_id)
         if add_to_feed:
@@ -378,15 +410,24 @@ async def publish_article(
                 language=article.language,
                 actor=actor,
             )
+        await tracker.finish(changed=True)
+        if _public(article, now):
+            kind = "article.updated" if was_public else "article.published"
+            await record_event(kind, "Article", article.id, now, **_summary(article))
     return article
 
 
-async def unpublish_article(*, actor: Actor, article_id: int) -> Article:
+async def unpublish_article(*, actor: Actor, article_id: int, now: datetime) -> Article:
     require(actor, scope=Scope.CONTENT_PUBLISH, role=Role.AUTHOR)
     async with in_transaction():
         article = await get_live(Article, article_id, "article", lock=True)
         await _require_publish(actor, article)
+        was_public = _public(article, now)
+        tracker = await _track(article.id, now)
         await unpublish_row(Article, article)
+        await tracker.finish(changed=False)
+        if was_public:
+            await record_event("article.unpublished", "Article", article.id, now)
     return await Article.get(id=article_id)
 
 
@@ -401,10 +442,12 @@ async def add_correction(
     async with in_transaction():
         article = await get_live(Article, article_id, "article", lock=True)
         await _require_edit(actor, article)
+        tracker = await _track(article.id, now)
         await Correction.create(
             article_id=article.id, kind=kind, text=text, created_by_id=actor.user_id, created_at=now
         )
         await Article.filter(id=article.id).update(version=F("version") + 1)
+        await _announce_update(article.id, tracker, now)
     return await Article.get(id=article_id)
 
 
@@ -419,6 +462,7 @@ async def restore_revision(
         revision = await ArticleRevision.filter(article_id=article.id, number=number).first()
         if revision is None:
             raise NotFound(f"no revision {number} of this article")
+        tracker = await _track(article.id, now)
         await save_versioned(
             Article,
             article.id,
@@ -433,6 +477,7 @@ async def restore_revision(
         )
         await _add_revision(article.id, actor, now)
         await index_article(article.id)
+        await _announce_update(article.id, tracker, now)
     return await Article.get(id=article_id)
 
 
@@ -444,7 +489,14 @@ async def delete_article(*, actor: Actor, article_id: int, now: datetime) -> boo
         await _require_edit(actor, article)
         if not role_at_least(actor, Role.EDITOR) and article.status != ContentStatus.DRAFT:
             raise Forbidden("only editors delete published articles")
+        was_public = _public(article, now)
+        tracker = await _track(article.id, now)
         await Article.filter(id=article.id).update(deleted_at=now, version=F("version") + 1)
+        # its feed entries go with it
+        await FeedItem.filter(article_id=article.id, deleted_at__isnull=True).update(deleted_at=now)
+        await tracker.finish(changed=False)
+        if was_public:
+            await record_event("article.deleted", "Article", article.id, now)
     return True
 
 

@@ -27,6 +27,7 @@ from cms.accounts.permissions import require, role_at_least
 from cms.articles.models import Article
 from cms.assets.models import AssetState, MediaAsset
 from cms.authors.models import Author
+from cms.delivery.changes import record_event
 from cms.editing import Problems
 from cms.errors import (
     BadUserInput,
@@ -214,7 +215,7 @@ async def upload_media(
         stored, renditions = await _store_with_renditions(storage, key, spooled, checked)
 
     async def write() -> MediaAsset:
-        return await MediaAsset.create(
+        asset = await MediaAsset.create(
             key=key,
             filename=_filename(filename),
             content_type=checked.content_type,
@@ -227,6 +228,8 @@ async def upload_media(
             created_by_id=actor.user_id,
             **values,
         )
+        await _announce("media.created", asset, now)
+        return asset
 
     return await _with_rollback(storage, stored, write)
 
@@ -342,12 +345,22 @@ async def complete_media_upload(
             height=checked.image.height if checked.image else None,
             renditions=renditions,
         )
-        return await MediaAsset.get(id=asset.id)
+        ready = await MediaAsset.get(id=asset.id)
+        await _announce("media.created", ready, ready.updated_at)
+        return ready
 
     return await _with_rollback(storage, stored, write)
 
 
-async def update_media_asset(*, actor: Actor, asset_id: int, fields: MediaFields) -> MediaAsset:
+async def _announce(event: str, asset: MediaAsset, now: datetime) -> None:
+    await record_event(
+        event, "MediaAsset", asset.id, now, key=asset.key, contentType=asset.content_type
+    )
+
+
+async def update_media_asset(
+    *, actor: Actor, asset_id: int, fields: MediaFields, now: datetime
+) -> MediaAsset:
     require(actor, scope=Scope.MEDIA_WRITE)
     values = _checked(fields)
     async with in_transaction():
@@ -356,6 +369,7 @@ async def update_media_asset(*, actor: Actor, asset_id: int, fields: MediaFields
             from tortoise.expressions import F
 
             await MediaAsset.filter(id=asset.id).update(version=F("version") + 1, **values)
+            await _announce("media.updated", await MediaAsset.get(id=asset.id), now)
     return await MediaAsset.get(id=asset_id)
 
 
@@ -368,7 +382,9 @@ async def _editable(actor: Actor, asset_id: int) -> MediaAsset:
     return asset
 
 
-async def delete_media_asset(*, actor: Actor, asset_id: int, storage: Storage) -> bool:
+async def delete_media_asset(
+    *, actor: Actor, asset_id: int, storage: Storage, now: datetime
+) -> bool:
     """Removes the asset, its object and renditions; refused while content uses it."""
     require(actor, scope=Scope.MEDIA_WRITE)
     async with in_transaction():
@@ -382,6 +398,7 @@ async def delete_media_asset(*, actor: Actor, asset_id: int, storage: Storage) -
             )
         keys = [asset.key, *(r["key"] for r in asset.renditions)]
         await MediaAsset.filter(id=asset.id).delete()
+        await record_event("media.deleted", "MediaAsset", asset.id, now)
         # objects go last, once the row is gone for good; if storage fails now the
         # transaction rolls back and the row stays, pointing at its objects
         try:

@@ -13,6 +13,7 @@ from cms.accounts.permissions import require
 from cms.articles.models import ArticleAuthor
 from cms.assets.models import AssetState, MediaAsset
 from cms.authors.models import Author, AuthorKind
+from cms.delivery.changes import record_event
 from cms.editing import Problems, get_live, save_versioned, with_unique_slug
 from cms.errors import Conflict
 from cms.patch import UNSET, Maybe
@@ -100,7 +101,7 @@ async def create_author(*, actor: Actor, fields: AuthorFields) -> Author:
 
 
 async def update_author(
-    *, actor: Actor, author_id: int, version: int | None, fields: AuthorFields
+    *, actor: Actor, author_id: int, version: int | None, fields: AuthorFields, now: datetime
 ) -> Author:
     """Applies a patch; with `version`, only if it is still the current one."""
     require(actor, scope=Scope.CONTENT_WRITE, role=Role.EDITOR)
@@ -116,6 +117,8 @@ async def update_author(
         await save_versioned(
             Author, author.id, version if version is not None else author.version, **values
         )
+        # bylines show in public output: caches must forget it
+        await record_event("author.updated", "Author", author.id, now)
     return await Author.get(id=author_id)
 
 
@@ -132,4 +135,5 @@ async def delete_author(*, actor: Actor, author_id: int, now: datetime) -> bool:
                 f"{author.name} is credited on {credited} article(s); remove the byline first"
             )
         await Author.filter(id=author.id).update(deleted_at=now, user_id=None)
+        await record_event("author.deleted", "Author", author.id, now)
     return True

@@ -15,6 +15,7 @@ from cms.accounts.models import Role
 from cms.accounts.permissions import require
 from cms.articles.models import Article
 from cms.content import ContentStatus
+from cms.delivery.changes import FeedTracker
 from cms.editing import Problems, get_live, save_versioned
 from cms.feed.models import FeedItem, FeedItemKind
 from cms.patch import UNSET, Maybe
@@ -93,13 +94,15 @@ async def create_feed_item(*, actor: Actor, fields: FeedItemFields) -> FeedItem:
 
 
 async def update_feed_item(
-    *, actor: Actor, item_id: int, version: int, fields: FeedItemFields
+    *, actor: Actor, item_id: int, version: int, fields: FeedItemFields, now: datetime
 ) -> FeedItem:
     require(actor, scope=Scope.CONTENT_WRITE, role=Role.EDITOR)
     async with in_transaction():
         item = await get_live(FeedItem, item_id, "feed item", lock=True)
+        tracker = await FeedTracker.start(now, lambda: FeedItem.filter(id=item_id))
         values = await _checked(fields, item)
         await save_versioned(FeedItem, item.id, version, **values)
+        await tracker.finish(changed=True)
     return await FeedItem.get(id=item_id)
 
 
@@ -109,15 +112,19 @@ async def publish_feed_item(
     require(actor, scope=Scope.CONTENT_PUBLISH, role=Role.EDITOR)
     async with in_transaction():
         item = await get_live(FeedItem, item_id, "feed item", lock=True)
+        tracker = await FeedTracker.start(now, lambda: FeedItem.filter(id=item_id))
         await publish_row(FeedItem, item, publish_at=publish_at, now=now)
+        await tracker.finish(changed=True)
     return await FeedItem.get(id=item_id)
 
 
-async def unpublish_feed_item(*, actor: Actor, item_id: int) -> FeedItem:
+async def unpublish_feed_item(*, actor: Actor, item_id: int, now: datetime) -> FeedItem:
     require(actor, scope=Scope.CONTENT_PUBLISH, role=Role.EDITOR)
     async with in_transaction():
         item = await get_live(FeedItem, item_id, "feed item", lock=True)
+        tracker = await FeedTracker.start(now, lambda: FeedItem.filter(id=item_id))
         await unpublish_row(FeedItem, item)
+        await tracker.finish(changed=False)
     return await FeedItem.get(id=item_id)
 
 
@@ -125,7 +132,9 @@ async def delete_feed_item(*, actor: Actor, item_id: int, now: datetime) -> bool
     require(actor, scope=Scope.CONTENT_WRITE, role=Role.EDITOR)
     async with in_transaction():
         item = await get_live(FeedItem, item_id, "feed item", lock=True)
+        tracker = await FeedTracker.start(now, lambda: FeedItem.filter(id=item_id))
         await FeedItem.filter(id=item.id).update(deleted_at=now)
+        await tracker.finish(changed=False)
     return True
 
 

@@ -11,9 +11,11 @@ from tortoise.transactions import in_transaction
 from cms.accounts.actor import Actor, Scope
 from cms.accounts.models import Role
 from cms.accounts.permissions import require
+from cms.content import is_visible
+from cms.delivery.changes import FeedTracker, record_event
 from cms.editing import Problems, get_live, save_versioned
 from cms.errors import BadUserInput
-from cms.feed.models import FeedItemKind
+from cms.feed.models import FeedItem, FeedItemKind
 from cms.feed.service import follow_publication
 from cms.patch import UNSET, Maybe
 from cms.publishing import publish_row, unpublish_row
@@ -75,13 +77,16 @@ async def create_video_embed(*, actor: Actor, fields: VideoFields) -> VideoEmbed
 
 
 async def update_video_embed(
-    *, actor: Actor, video_id: int, version: int, fields: VideoFields
+    *, actor: Actor, video_id: int, version: int, fields: VideoFields, now: datetime
 ) -> VideoEmbed:
     require(actor, scope=Scope.CONTENT_WRITE, role=Role.EDITOR)
     values = _checked(fields, creating=False)
     async with in_transaction():
         video = await get_live(VideoEmbed, video_id, "video", lock=True)
+        tracker = await _track(video.id, now)
         await save_versioned(VideoEmbed, video.id, version, **values)
+        await tracker.finish(changed=True)
+        await _announce(video.id, "video.updated", now)
     return await VideoEmbed.get(id=video_id)
 
 
@@ -91,6 +96,8 @@ async def publish_video_embed(
     require(actor, scope=Scope.CONTENT_PUBLISH, role=Role.EDITOR)
     async with in_transaction():
         video = await get_live(VideoEmbed, video_id, "video", lock=True)
+        was_public = _public(video, now)
+        tracker = await _track(video.id, now)
         await publish_row(VideoEmbed, video, publish_at=publish_at, now=now)
         video = await VideoEmbed.get(id=video_id)
         if add_to_feed:
@@ -102,14 +109,21 @@ async def publish_video_embed(
                 language="en",
                 actor=actor,
             )
+        await tracker.finish(changed=True)
+        await _announce(video.id, "video.updated" if was_public else "video.published", now)
     return video
 
 
-async def unpublish_video_embed(*, actor: Actor, video_id: int) -> VideoEmbed:
+async def unpublish_video_embed(*, actor: Actor, video_id: int, now: datetime) -> VideoEmbed:
     require(actor, scope=Scope.CONTENT_PUBLISH, role=Role.EDITOR)
     async with in_transaction():
         video = await get_live(VideoEmbed, video_id, "video", lock=True)
+        was_public = _public(video, now)
+        tracker = await _track(video.id, now)
         await unpublish_row(VideoEmbed, video)
+        await tracker.finish(changed=False)
+        if was_public:
+            await record_event("video.unpublished", "VideoEmbed", video.id, now)
     return await VideoEmbed.get(id=video_id)
 
 
@@ -117,5 +131,25 @@ async def delete_video_embed(*, actor: Actor, video_id: int, now: datetime) -> b
     require(actor, scope=Scope.CONTENT_WRITE, role=Role.EDITOR)
     async with in_transaction():
         video = await get_live(VideoEmbed, video_id, "video", lock=True)
+        was_public = _public(video, now)
+        tracker = await _track(video.id, now)
         await VideoEmbed.filter(id=video.id).update(deleted_at=now)
+        await FeedItem.filter(video_id=video.id, deleted_at__isnull=True).update(deleted_at=now)
+        await tracker.finish(changed=False)
+        if was_public:
+            await record_event("video.deleted", "VideoEmbed", video.id, now)
     return True
+
+
+def _public(video: VideoEmbed, now: datetime) -> bool:
+    return is_visible(video.status, video.published_at, video.deleted_at, now)
+
+
+async def _track(video_id: int, now: datetime) -> FeedTracker:
+    return await FeedTracker.start(now, lambda: FeedItem.filter(video_id=video_id))
+
+
+async def _announce(video_id: int, event: str, now: datetime) -> None:
+    video = await VideoEmbed.get(id=video_id)
+    if _public(video, now):
+        await record_event(event, "VideoEmbed", video.id, now, title=video.title, url=video.url)

@@ -174,7 +174,9 @@ class ArticleMutation:
     )
     async def unpublish_article(self, info: Info, id: ARTICLE_ID) -> ArticleType:
         ctx = info.context
-        row = await service.unpublish_article(actor=ctx.actor, article_id=_article_id(id))
+        row = await service.unpublish_article(
+            actor=ctx.actor, article_id=_article_id(id), now=ctx.now
+        )
         return ArticleType.from_row(row, ctx.now)
 
     @strawberry.mutation(

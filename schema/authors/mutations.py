@@ -99,6 +99,7 @@ class AuthorMutation:
             author_id=id_of("Author", "id")(id),
             version=version,
             fields=_fields(input),
+            now=info.context.now,
         )
         return AuthorType.from_row(row)
 

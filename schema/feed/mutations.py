@@ -91,7 +91,11 @@ class FeedMutation:
     ) -> FeedItemType:
         ctx = info.context
         row = await service.update_feed_item(
-            actor=ctx.actor, item_id=_item_id(id), version=version, fields=_fields(input)
+            actor=ctx.actor,
+            item_id=_item_id(id),
+            version=version,
+            fields=_fields(input),
+            now=ctx.now,
         )
         return FeedItemType.from_row(row, ctx.now)
 
@@ -114,7 +118,7 @@ class FeedMutation:
     @strawberry.mutation(description="Back to DRAFT (EDITOR).", extensions=allow(PUBLISH))
     async def unpublish_feed_item(self, info: Info, id: ITEM_ID) -> FeedItemType:
         ctx = info.context
-        row = await service.unpublish_feed_item(actor=ctx.actor, item_id=_item_id(id))
+        row = await service.unpublish_feed_item(actor=ctx.actor, item_id=_item_id(id), now=ctx.now)
         return FeedItemType.from_row(row, ctx.now)
 
     @strawberry.mutation(description="Deletes a feed item (EDITOR).", extensions=allow(WRITE))

@@ -177,7 +177,7 @@ class MediaMutation:
     ) -> MediaAssetType:
         ctx = info.context
         row = await service.update_media_asset(
-            actor=ctx.actor, asset_id=_asset_id(id), fields=_fields(input)
+            actor=ctx.actor, asset_id=_asset_id(id), fields=_fields(input), now=ctx.now
         )
         return MediaAssetType.from_row(row, info)
 
@@ -187,5 +187,5 @@ class MediaMutation:
     async def delete_media_asset(self, info: Info, id: ASSET_ID) -> bool:
         ctx = info.context
         return await service.delete_media_asset(
-            actor=ctx.actor, asset_id=_asset_id(id), storage=ctx.storage
+            actor=ctx.actor, asset_id=_asset_id(id), storage=ctx.storage, now=ctx.now
         )

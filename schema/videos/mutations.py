@@ -72,7 +72,11 @@ class VideoMutation:
     ) -> VideoEmbedType:
         ctx = info.context
         row = await service.update_video_embed(
-            actor=ctx.actor, video_id=_video_id(id), version=version, fields=_fields(input)
+            actor=ctx.actor,
+            video_id=_video_id(id),
+            version=version,
+            fields=_fields(input),
+            now=ctx.now,
         )
         return VideoEmbedType.from_row(row, ctx.now)
 
@@ -99,7 +103,9 @@ class VideoMutation:
     @strawberry.mutation(description="Back to DRAFT (EDITOR).", extensions=allow(PUBLISH))
     async def unpublish_video_embed(self, info: Info, id: VIDEO_ID) -> VideoEmbedType:
         ctx = info.context
-        row = await service.unpublish_video_embed(actor=ctx.actor, video_id=_video_id(id))
+        row = await service.unpublish_video_embed(
+            actor=ctx.actor, video_id=_video_id(id), now=ctx.now
+        )
         return VideoEmbedType.from_row(row, ctx.now)
 
     @strawberry.mutation(description="Deletes a video embed (EDITOR).", extensions=allow(WRITE))

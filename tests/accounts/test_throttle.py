@@ -140,7 +140,9 @@ async def test_app_uses_redis_when_configured(
     from conftest import settings_for
 
     assert REDIS_URL is not None
-    app = create_app(settings_for(db, redis_url=REDIS_URL), clock=clock, passwords=passwords)
+    app = create_app(
+        settings_for(db, redis_url=REDIS_URL), clock=clock, passwords=passwords, background=False
+    )
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:

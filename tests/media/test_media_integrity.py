@@ -42,7 +42,7 @@ def image(seed: int, width: int = 700) -> bytes:
 async def http(
     settings: Settings, clock: FixedClock, passwords: Passwords, storage: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, clock=clock, passwords=passwords, storage=storage)
+    app = create_app(settings, clock=clock, passwords=passwords, storage=storage, background=False)
     async with (
         LifespanManager(app) as manager,
         httpx.AsyncClient(
@@ -111,7 +111,9 @@ async def test_storage_failure_leaves_no_row(
         S3Storage(bucket="no-such-bucket-here", region="us-east-1", endpoint_url=endpoint)
     )
     for storage in broken:
-        app = create_app(settings, clock=clock, passwords=passwords, storage=storage)
+        app = create_app(
+            settings, clock=clock, passwords=passwords, storage=storage, background=False
+        )
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(app=manager.app)
             async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -132,7 +134,7 @@ async def test_twenty_concurrent_uploads(
     storage = S3Storage(
         bucket=make_bucket(moto_server), region="us-east-1", endpoint_url=moto_server
     )
-    app = create_app(settings, clock=clock, passwords=passwords, storage=storage)
+    app = create_app(settings, clock=clock, passwords=passwords, storage=storage, background=False)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -155,7 +157,7 @@ async def test_size_limits(
 
     small = settings_for(db, max_upload_bytes=5_000)
     storage = LocalStorage(tmp_path / "small", secret_key=SECRET)
-    app = create_app(small, clock=clock, passwords=passwords, storage=storage)
+    app = create_app(small, clock=clock, passwords=passwords, storage=storage, background=False)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:

@@ -58,7 +58,7 @@ async def http(
     settings: Settings, clock: FixedClock, passwords: Passwords, storage: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app on each storage driver in turn (the `storage` fixture)."""
-    app = create_app(settings, clock=clock, passwords=passwords, storage=storage)
+    app = create_app(settings, clock=clock, passwords=passwords, storage=storage, background=False)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

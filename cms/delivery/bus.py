@@ -1,0 +1,102 @@
+"""Live events between instances: Redis pub/sub when configured, else in process.
+
+Each instance fans events out to its own subscribers (websocket connections)
+through bounded queues; a subscriber too slow to keep up is dropped rather than
+allowed to hold memory without limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+log = logging.getLogger("cms.bus")
+CHANNEL = "cms:feed-events"
+QUEUE_SIZE = 256
+
+
+class EventBus(Protocol):
+    async def publish(self, event: dict[str, Any]) -> None: ...
+
+    def subscribe(self) -> Any:
+        """`async with bus.subscribe() as events: async for event in events: ...`"""
+        ...
+
+
+class _Closed(Exception):
+    pass
+
+
+class LocalBus:
+    """Fan-out to this process's subscribers."""
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        self.fan_out(event)
+
+    def fan_out(self, event: dict[str, Any]) -> None:
+        for queue in list(self._queues):
+            try:
+                queue.put_nowait(event)
+            except asyncio.QueueFull:
+                log.warning("dropping a live subscriber that fell behind")
+                self._queues.discard(queue)
+                queue.put_nowait(None) if queue.empty() else None
+
+    @asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_SIZE)
+        self._queues.add(queue)
+
+        async def events() -> AsyncIterator[dict[str, Any]]:
+            while (event := await queue.get()) is not None:
+                yield event
+
+        try:
+            yield events()
+        finally:
+            self._queues.discard(queue)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._queues)
+
+
+class RedisBus:
+    """Publishes to a Redis channel; one listener per instance feeds a LocalBus."""
+
+    def __init__(self, redis: Redis, channel: str = CHANNEL) -> None:
+        self._redis = redis
+        self._channel = channel
+        self._local = LocalBus()
+
+    async def publish(self, event: dict[str, Any]) -> None:
+        await self._redis.publish(self._channel, json.dumps(event))
+
+    def subscribe(self) -> Any:
+        return self._local.subscribe()
+
+    async def listen(self, ready: asyncio.Event | None = None) -> None:
+        """Runs until cancelled: relays the channel to this instance's subscribers."""
+        pubsub = self._redis.pubsub()
+        await pubsub.subscribe(self._channel)
+        if ready is not None:
+            ready.set()
+        try:
+            async for message in pubsub.listen():
+                if message.get("type") != "message":
+                    continue
+                try:
+                    self._local.fan_out(json.loads(message["data"]))
+                except ValueError:
+                    log.warning("ignoring a malformed event on %s", self._channel)
+        finally:
+            await pubsub.aclose()

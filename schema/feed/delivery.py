@@ -1,0 +1,135 @@
+"""Delivery of the feed to apps: delta sync (`feedChanges`) and live events
+(`feedEvents`, over graphql-transport-ws)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import strawberry
+
+from cms.delivery.sync import SyncPoint, changes_since
+from cms.errors import BadUserInput
+from cms.feed.queries import feed_items_by_ids
+from cms.ids import global_id
+from cms.pagination import check_first
+from schema.context import Info
+from schema.feed.queries import FeedFilterInput
+from schema.feed.types import FeedItemType
+from schema.inputs import arg
+from schema.permissions import PUBLIC, allow
+
+
+@strawberry.type(description="What changed in the public feed since a sync token.")
+class FeedChangeSet:
+    items: list[FeedItemType] = strawberry.field(
+        description="Items that became visible or changed, in change order."
+    )
+    deleted_ids: list[strawberry.ID] = strawberry.field(
+        description="Items that stopped being visible (unpublished or deleted)."
+    )
+    next_since: str = strawberry.field(description="Pass as `since` next time.")
+    has_more: bool = strawberry.field(description="More changes wait: sync again at once.")
+
+
+class FeedEventTypeEnum(StrEnum):
+    PUBLISHED = "PUBLISHED"
+    UPDATED = "UPDATED"
+    UNPUBLISHED = "UNPUBLISHED"
+    DELETED = "DELETED"
+
+
+FeedEventType = strawberry.enum(
+    FeedEventTypeEnum, name="FeedEventType", description="What happened."
+)
+
+
+@strawberry.type(description="Something happened to a feed item, as the public sees it.")
+class FeedEvent:
+    type: FeedEventType = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    id: strawberry.ID = strawberry.field(description="The feed item's ID.")
+    item: FeedItemType | None = strawberry.field(
+        description="The item now (null once unpublished or deleted)."
+    )
+    at: datetime = strawberry.field(description="When it happened.")
+
+
+def _since(info: Info, since: str | None) -> SyncPoint | None:
+    if since is None:
+        return None
+    key = info.context.cursors.decode("since", since, field="since")
+    if len(key) != 2 or not all(isinstance(k, int) for k in key):
+        raise BadUserInput.for_field("since", "invalid sync token")
+    return SyncPoint(int(key[0]), int(key[1]))
+
+
+@strawberry.type
+class FeedChangesQuery:
+    @strawberry.field(
+        description="Delta sync: everything that changed for the public after `since`.",
+        extensions=allow(PUBLIC),
+    )
+    async def feed_changes(
+        self,
+        info: Info,
+        since: Annotated[str | None, arg("The last nextSince; none for a first sync.")] = None,
+        first: Annotated[int | None, arg("At most this many changes, 1 to 100.")] = 100,
+    ) -> FeedChangeSet:
+        ctx = info.context
+        changes = await changes_since(
+            since=_since(info, since), first=check_first(first), now=ctx.now
+        )
+        return FeedChangeSet(
+            items=[FeedItemType.from_row(r, ctx.now) for r in changes.items],
+            deleted_ids=[strawberry.ID(global_id("FeedItem", i)) for i in changes.deleted_ids],
+            next_since=ctx.cursors.encode("since", [changes.next.seq, changes.next.item_id]),
+            has_more=changes.has_more,
+        )
+
+
+def _matches(event: dict[str, Any], wanted: FeedFilterInput | None) -> bool:
+    if wanted is None:
+        return True
+    if wanted.kinds is not None and event.get("kind") not in {str(k) for k in wanted.kinds}:
+        return False
+    for name in ("pinned", "breaking", "language"):
+        value = getattr(wanted, name)
+        if value is not None and event.get(name) != value:
+            return False
+    return True
+
+
+@strawberry.type
+class FeedSubscription:
+    @strawberry.subscription(
+        description="Live feed events, heard on every instance.", extensions=allow(PUBLIC)
+    )
+    async def feed_events(
+        self,
+        info: Info,
+        filter: Annotated[FeedFilterInput | None, arg("Only matching items.")] = None,
+    ) -> AsyncGenerator[FeedEvent, None]:
+        ctx = info.context
+        clock = ctx.request.state.clock
+        async with ctx.request.state.bus.subscribe() as events:
+            async for event in events:
+                if not _matches(event, filter):
+                    continue
+                item = None
+                if event["type"] in ("PUBLISHED", "UPDATED"):
+                    now = clock.now()
+                    from schema.ids import decode_id_of
+
+                    row_id = decode_id_of(event["id"], "FeedItem")
+                    found = await feed_items_by_ids([row_id], now=now, include_hidden=False)
+                    if row_id not in found:
+                        continue  # no longer public by the time we heard of it
+                    item = FeedItemType.from_row(found[row_id], now)
+                yield FeedEvent(
+                    type=FeedEventTypeEnum(event["type"]),
+                    id=strawberry.ID(event["id"]),
+                    item=item,
+                    at=datetime.fromisoformat(event["at"]),
+                )
