@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import anyio
+import httpx
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -27,6 +28,8 @@ from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
 from cms.delivery.bus import EventBus, LocalBus, RedisBus
 from cms.delivery.epoch import Epoch, LocalEpoch, RedisEpoch
+from cms.delivery.webhooks import TIMEOUT as WEBHOOK_TIMEOUT
+from cms.delivery.webhooks import deliver_due
 from cms.delivery.worker import run_worker
 from cms.feed.feeds_http import json_feed, rss_feed
 from cms.logs import install_redaction
@@ -106,8 +109,19 @@ def create_app(
                 listening = anyio.Event()
                 tasks.start_soon(bus.listen, listening)
                 await listening.wait()
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
+            )
             if background:
-                tasks.start_soon(_worker, the_clock, bus, epoch)
+
+                async def deliver() -> int:
+                    return await deliver_due(
+                        now=the_clock.now(),
+                        client=http,
+                        allow_private=settings.webhook_allow_private,
+                    )
+
+                tasks.start_soon(_worker, the_clock, bus, epoch, deliver)
             yield {
                 "settings": settings,
                 "clock": the_clock,
@@ -149,8 +163,10 @@ def create_app(
     return app
 
 
-async def _worker(clock: Clock, bus: EventBus, epoch: Epoch) -> None:
-    await run_worker(clock=clock, bus=bus, epoch=epoch)
+async def _worker(
+    clock: Clock, bus: EventBus, epoch: Epoch, deliver: Callable[[], Awaitable[int]]
+) -> None:
+    await run_worker(clock=clock, bus=bus, epoch=epoch, deliver=deliver)
 
 
 def app_from_environment() -> Starlette:

@@ -44,6 +44,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     secret_key_generated: bool = False
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    webhook_allow_private: bool = False
 
     @property
     def is_production(self) -> bool:
@@ -124,6 +125,7 @@ def load_settings(
         secret_key=secret_key,
         secret_key_generated=generated,
         max_upload_bytes=max_upload_bytes,
+        webhook_allow_private=_flag("CMS_WEBHOOK_ALLOW_PRIVATE", get("CMS_WEBHOOK_ALLOW_PRIVATE")),
     )
 
 

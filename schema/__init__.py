@@ -23,6 +23,7 @@ from schema.node import NODE_TYPES, NodeQuery
 from schema.tags.queries import TagQuery
 from schema.videos.mutations import VideoMutation
 from schema.videos.queries import VideoQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
@@ -37,6 +38,7 @@ Query = merge_types(
         TagQuery,
         MediaQuery,
         FeedChangesQuery,
+        WebhookQuery,
     ),
 )
 Subscription = merge_types("Subscription", (FeedSubscription,))
@@ -49,6 +51,7 @@ Mutation = merge_types(
         FeedMutation,
         VideoMutation,
         MediaMutation,
+        WebhookMutation,
     ),
 )
 

@@ -115,10 +115,11 @@ async def truncate_pg(url: str) -> None:
     try:
         tables = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            " AND tablename <> 'tortoise_migrations'"
+            " AND tablename NOT IN ('tortoise_migrations', 'counter')"
         )
         names = ", ".join(f'"{t["tablename"]}"' for t in tables)
         await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        await conn.execute("UPDATE counter SET value = 0")  # rows the migrations made
     finally:
         await conn.close()
 

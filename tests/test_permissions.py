@@ -147,6 +147,13 @@ MATRIX: dict[str, Case] = {
     "deleteVideoEmbed": case(f'mutation {{ deleteVideoEmbed(id: "{VIDEO}") }}', EDITORS),
     "feedChanges": case("{ feedChanges { nextSince } }", ALL),
     "feedEvents": case("subscription { feedEvents { id } }", ALL, websocket=True),
+    "webhooks": case("{ webhooks { id } }", {"admin"}),
+    "createWebhook": case(
+        'mutation { createWebhook(input: {url: "https://203.0.113.1/hook",'
+        ' events: ["article.published"]}) { secret } }',
+        {"admin"},
+    ),
+    "deleteWebhook": case('mutation { deleteWebhook(id: "V2ViaG9vazo5OTk=") }', {"admin"}),
     "mediaAsset": case('{ mediaAsset(id: "TWVkaWFBc3NldDo5OTk=") { id } }', SIGNED_IN),
     "mediaAssets": case("{ mediaAssets { edges { node { id } } } }", SIGNED_IN),
     "uploadMedia": case(
