@@ -28,6 +28,7 @@ from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
 from cms.delivery.bus import EventBus, LocalBus, RedisBus
 from cms.delivery.epoch import Epoch, LocalEpoch, RedisEpoch
+from cms.delivery.response_cache import PersistedQueries, ResponseCache
 from cms.delivery.webhooks import TIMEOUT as WEBHOOK_TIMEOUT
 from cms.delivery.webhooks import deliver_due
 from cms.delivery.worker import run_worker
@@ -127,6 +128,8 @@ def create_app(
                 "clock": the_clock,
                 "bus": bus,
                 "epoch": epoch,
+                "response_cache": ResponseCache(),
+                "persisted_queries": PersistedQueries(redis),
                 "cursors": CursorCodec(settings.secret_key),
                 "storage": storage or storage_for(settings),
                 "passwords": passwords or Passwords(),

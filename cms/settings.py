@@ -45,6 +45,7 @@ class Settings:
     secret_key_generated: bool = False
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     webhook_allow_private: bool = False
+    response_cache: bool = True
 
     @property
     def is_production(self) -> bool:
@@ -126,6 +127,8 @@ def load_settings(
         secret_key_generated=generated,
         max_upload_bytes=max_upload_bytes,
         webhook_allow_private=_flag("CMS_WEBHOOK_ALLOW_PRIVATE", get("CMS_WEBHOOK_ALLOW_PRIVATE")),
+        response_cache=get("CMS_RESPONSE_CACHE") is None
+        or _flag("CMS_RESPONSE_CACHE", get("CMS_RESPONSE_CACHE")),
     )
 
 

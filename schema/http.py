@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from cms.accounts.auth import actor_of
+from schema import http_cache
 from schema.context import Context
 from schema.loaders import build_loaders
 
@@ -35,11 +36,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     (`request.state`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
             return await super().__call__(scope, receive, send)
         headers = Headers(scope=scope)
-        if not headers.get("content-type", "").lower().startswith("multipart/form-data"):
-            return await super().__call__(scope, receive, send)
+        if scope["method"] == "GET" or not headers.get("content-type", "").lower().startswith(
+            "multipart/form-data"
+        ):
+            return await http_cache.serve(scope, receive, send, self._run)
         response = self._refuse_upload(scope, headers)
         if response is not None:
             return await response(scope, receive, send)
@@ -67,6 +70,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             # strawberry reads the form but never closes it: its spooled files would
             # linger until garbage collection
             await request.close()
+
+    async def _run(self, scope: Scope, receive: Receive) -> Response:
+        """strawberry's handling of one request, as a response to send."""
+        request = Request(scope, receive=receive)
+        try:
+            response: Response = await self.run(request)
+        except HTTPException as exc:
+            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+        return response
 
     def _refuse_upload(self, scope: Scope, headers: Headers) -> Response | None:
         """Multipart posts are "simple" requests a browser sends cross-site without a

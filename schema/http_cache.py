@@ -1,0 +1,203 @@
+"""HTTP caching of public reads, in front of GraphQL.
+
+For a request without credentials: Apollo persisted queries (APQ) are resolved,
+then the response cache is asked; a hit is answered with no GraphQL work and no
+database. Misses run through strawberry and, when they are successful public
+queries, are kept. Every public answer carries an ETag (304 on If-None-Match) and
+a shared-cache Cache-Control; any request with credentials gets
+`private, no-store`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from graphql import GraphQLError, OperationType, parse
+from graphql.language import OperationDefinitionNode
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+
+from cms.delivery.response_cache import Entry, cache_key, etag_of, next_scheduled_publication
+
+PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
+PRIVATE_CACHE_CONTROL = "private, no-store"
+MAX_PUBLIC_BODY = 1024 * 1024
+# editors send article bodies of up to 1 MB, which JSON escaping can grow
+MAX_EDITOR_BODY = 4 * 1024 * 1024
+
+Run = Callable[[Scope, Receive], Awaitable[Response]]
+
+
+@lru_cache(maxsize=1024)
+def operation_kinds(query: str) -> frozenset[OperationType]:
+    """The kinds of operation in a document (cached: misses only)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return frozenset()
+    return frozenset(
+        d.operation for d in document.definitions if isinstance(d, OperationDefinitionNode)
+    )
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def _error(code: str, message: str, status: int = 200) -> JSONResponse:
+    response = JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+    response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    return response
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _finish(response: Response, body: bytes, headers: Headers, public: bool) -> Response:
+    if not public:
+        response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+        return response
+    etag = etag_of(body)
+    if _matches(headers.get("if-none-match"), etag):
+        return Response(
+            status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
+        )
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    return response
+
+
+async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
+    """Answers one GraphQL GET or JSON POST, through APQ and the response cache."""
+    state = scope["state"]
+    headers = Headers(scope=scope)
+    public = "authorization" not in headers
+    method = scope["method"]
+    if method == "GET":
+        params: dict[str, Any] = {
+            k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()
+        }
+        for name in ("variables", "extensions"):
+            if isinstance(params.get(name), str):
+                try:
+                    params[name] = json.loads(params[name])
+                except ValueError:
+                    # strawberry says what is wrong with it
+                    return await (await run(scope, receive))(scope, receive, send)
+        body = b""
+    else:
+        if not headers.get("content-type", "").lower().startswith("application/json"):
+            return await (await run(scope, receive))(scope, receive, send)
+        chunks = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > (MAX_PUBLIC_BODY if public else MAX_EDITOR_BODY):
+                return await _error("PAYLOAD_TOO_LARGE", "the request body is too large", 413)(
+                    scope, receive, send
+                )
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            params = json.loads(body)
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):  # malformed, or a batch: strawberry decides
+            response = await run(scope, _replay(body, receive))
+            return await response(scope, receive, send)
+
+    query = params.get("query")
+    persisted = (
+        (params.get("extensions") or {}).get("persistedQuery")
+        if isinstance(params.get("extensions"), dict)
+        else None
+    )
+    if isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str):
+        sha = persisted["sha256Hash"]
+        store = state["persisted_queries"]
+        if not isinstance(query, str):
+            query = await store.get(sha)
+            if query is None:
+                return await _error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")(
+                    scope, receive, send
+                )
+        elif hashlib.sha256(query.encode()).hexdigest() != sha:
+            return await _error("BAD_REQUEST", "provided sha256Hash does not match the query")(
+                scope, receive, send
+            )
+        else:
+            await store.put(sha, query)
+        params = {**params, "query": query}
+        # hand strawberry the document it was not sent
+        if method == "GET":
+            flat = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+            scope = {**scope, "query_string": urlencode(flat).encode()}
+        else:
+            body = json.dumps(params).encode()
+
+    cacheable = (
+        public
+        and state["settings"].response_cache
+        and isinstance(query, str)
+        and operation_kinds(query) == frozenset({OperationType.QUERY})
+    )
+    now: datetime = state["clock"].now()
+    epoch = state["epoch"]
+    key = None
+    if cacheable:
+        key = cache_key(query, params.get("variables"), params.get("operationName"))  # type: ignore[arg-type]
+        current = await epoch.current()
+        entry = state["response_cache"].get(key, epoch=current, now=now)
+        if entry is not None:
+            response = Response(entry.body, media_type="application/json")
+            return await _finish(response, entry.body, headers, True)(scope, receive, send)
+    else:
+        current = await epoch.current()
+
+    response = await run(scope, _replay(body, receive) if method == "POST" else receive)
+    answer = bytes(response.body) if hasattr(response, "body") else b""
+    if key is not None and response.status_code == 200 and b'"errors"' not in answer:
+        state["response_cache"].put(
+            key,
+            Entry(
+                body=answer,
+                etag=etag_of(answer),
+                epoch=current,
+                expires_at=await next_scheduled_publication(now),
+            ),
+        )
+    if (
+        isinstance(query, str)
+        and OperationType.MUTATION in operation_kinds(query)
+        and b'"errors"' not in answer
+    ):
+        await epoch.bump()  # this instance reads its own writes at once
+    await _finish(response, answer, headers, public and response.status_code == 200)(
+        scope, receive, send
+    )
