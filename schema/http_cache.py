@@ -24,7 +24,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from cms.delivery.response_cache import Entry, cache_key, etag_of, next_scheduled_publication
+from cms.delivery.response_cache import Entry, etag_of, next_scheduled_publication, raw_key
 
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -75,11 +75,10 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def _finish(response: Response, body: bytes, headers: Headers, public: bool) -> Response:
+def _finish(response: Response, etag: str, headers: Headers, public: bool) -> Response:
     if not public:
         response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
         return response
-    etag = etag_of(body)
     if _matches(headers.get("if-none-match"), etag):
         return Response(
             status_code=304, headers={"ETag": etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
@@ -89,16 +88,55 @@ def _finish(response: Response, body: bytes, headers: Headers, public: bool) -> 
     return response
 
 
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None past `limit` bytes."""
+    chunks = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
 async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
-    """Answers one GraphQL GET or JSON POST, through APQ and the response cache."""
+    """Answers one GraphQL GET or JSON POST, through the response cache and APQ."""
     state = scope["state"]
     headers = Headers(scope=scope)
     public = "authorization" not in headers
     method = scope["method"]
     if method == "GET":
-        params: dict[str, Any] = {
-            k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()
-        }
+        raw = scope.get("query_string", b"")
+        body = b""
+    else:
+        if not headers.get("content-type", "").lower().startswith("application/json"):
+            return await (await run(scope, receive))(scope, receive, send)
+        read = await _read_body(receive, MAX_PUBLIC_BODY if public else MAX_EDITOR_BODY)
+        if read is None:
+            return await _error("PAYLOAD_TOO_LARGE", "the request body is too large", 413)(
+                scope, receive, send
+            )
+        raw = body = read
+
+    # The hit path: the request's own bytes are the key; nothing is parsed.
+    now: datetime = state["clock"].now()
+    epoch = state["epoch"]
+    cache = state["response_cache"] if public and state["settings"].response_cache else None
+    key = raw_key(method, raw) if cache is not None else None
+    current = await epoch.current()
+    if cache is not None and key is not None:
+        entry = cache.get(key, epoch=current, now=now)
+        if entry is not None:
+            response = Response(entry.body, media_type="application/json")
+            return await _finish(response, entry.etag, headers, True)(scope, receive, send)
+
+    if method == "GET":
+        params: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         for name in ("variables", "extensions"):
             if isinstance(params.get(name), str):
                 try:
@@ -106,38 +144,19 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
                 except ValueError:
                     # strawberry says what is wrong with it
                     return await (await run(scope, receive))(scope, receive, send)
-        body = b""
     else:
-        if not headers.get("content-type", "").lower().startswith("application/json"):
-            return await (await run(scope, receive))(scope, receive, send)
-        chunks = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > (MAX_PUBLIC_BODY if public else MAX_EDITOR_BODY):
-                return await _error("PAYLOAD_TOO_LARGE", "the request body is too large", 413)(
-                    scope, receive, send
-                )
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
         try:
-            params = json.loads(body)
+            loaded = json.loads(body)
         except ValueError:
-            params = None
-        if not isinstance(params, dict):  # malformed, or a batch: strawberry decides
+            loaded = None
+        if not isinstance(loaded, dict):  # malformed, or a batch: strawberry decides
             response = await run(scope, _replay(body, receive))
             return await response(scope, receive, send)
+        params = loaded
 
     query = params.get("query")
-    persisted = (
-        (params.get("extensions") or {}).get("persistedQuery")
-        if isinstance(params.get("extensions"), dict)
-        else None
-    )
+    extensions = params.get("extensions")
+    persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str):
         sha = persisted["sha256Hash"]
         store = state["persisted_queries"]
@@ -161,43 +180,23 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
         else:
             body = json.dumps(params).encode()
 
-    cacheable = (
-        public
-        and state["settings"].response_cache
-        and isinstance(query, str)
-        and operation_kinds(query) == frozenset({OperationType.QUERY})
-    )
-    now: datetime = state["clock"].now()
-    epoch = state["epoch"]
-    key = None
-    if cacheable:
-        key = cache_key(query, params.get("variables"), params.get("operationName"))  # type: ignore[arg-type]
-        current = await epoch.current()
-        entry = state["response_cache"].get(key, epoch=current, now=now)
-        if entry is not None:
-            response = Response(entry.body, media_type="application/json")
-            return await _finish(response, entry.body, headers, True)(scope, receive, send)
-    else:
-        current = await epoch.current()
-
+    kinds = operation_kinds(query) if isinstance(query, str) else frozenset()
     response = await run(scope, _replay(body, receive) if method == "POST" else receive)
     answer = bytes(response.body) if hasattr(response, "body") else b""
-    if key is not None and response.status_code == 200 and b'"errors"' not in answer:
-        state["response_cache"].put(
+    ok = response.status_code == 200 and b'"errors"' not in answer
+    if cache is not None and key is not None and ok and kinds == {OperationType.QUERY}:
+        cache.put(
             key,
             Entry(
                 body=answer,
                 etag=etag_of(answer),
-                epoch=current,
+                epoch=current,  # read before running: a change meanwhile retires it
                 expires_at=await next_scheduled_publication(now),
             ),
         )
-    if (
-        isinstance(query, str)
-        and OperationType.MUTATION in operation_kinds(query)
-        and b'"errors"' not in answer
-    ):
+    if OperationType.MUTATION in kinds and ok:
         await epoch.bump()  # this instance reads its own writes at once
-    await _finish(response, answer, headers, public and response.status_code == 200)(
+    etag = etag_of(answer)
+    await _finish(response, etag, headers, public and response.status_code == 200)(
         scope, receive, send
     )
