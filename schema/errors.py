@@ -54,7 +54,16 @@ class ErrorCodes(SchemaExtension):
     """Gives every error of a result its code, masking unexpected ones."""
 
     def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
+        try:
+            yield
+        except GraphQLError as error:
+            # raised through the extensions (the parser cache re-raises a cached
+            # syntax error from its hook): coded in place, then on its way
+            coded(error)
+            raise
+        context = self.execution_context
+        for error in context.pre_execution_errors or ():
+            coded(error)  # validation errors: coded in place, never masked
+        result = context.result
         if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]

@@ -55,7 +55,7 @@ class Loaders:
     article_by_id: DataLoader[int, Article | None]
     author_by_id: DataLoader[int, Author | None]
     author_by_user_id: DataLoader[int, Author | None]
-    authors_by_article_id: DataLoader[int, list[Author]]
+    author_ids_by_article_id: DataLoader[int, list[int]]
     tags_by_article_id: DataLoader[int, list[Tag]]
     videos_by_article_id: DataLoader[int, list[VideoEmbed]]
     sources_by_article_id: DataLoader[int, list[Source]]
@@ -77,7 +77,7 @@ def build_loaders(*, actor: Actor, now: datetime) -> Loaders:
         ),
         author_by_id=_one(authors_by_ids),
         author_by_user_id=_one(authors_by_user_ids),
-        authors_by_article_id=_many(articles.authors_by_article_ids),
+        author_ids_by_article_id=_many(articles.author_ids_by_article_ids),
         tags_by_article_id=_many(articles.tags_by_article_ids),
         videos_by_article_id=_many(
             lambda ids: articles.videos_by_article_ids(ids, now=now, include_hidden=hidden)

@@ -92,14 +92,28 @@ async def articles_by_ids(
 
 async def authors_by_article_ids(ids: Sequence[int]) -> dict[int, list[Author]]:
     """Bylines in their order; deleted authors drop out."""
-    links = (
-        await ArticleAuthor.filter(article_id__in=ids, author__deleted_at__isnull=True)
-        .select_related("author")
-        .order_by("article_id", "position", "id")
+    author_ids = await author_ids_by_article_ids(ids)
+    authors = await Author.filter(
+        id__in={a for ids_ in author_ids.values() for a in ids_}, deleted_at__isnull=True
     )
-    result: dict[int, list[Author]] = defaultdict(list)
-    for link in links:
-        result[link.article_id].append(link.author)  # type: ignore[attr-defined]
+    by_id = {a.id: a for a in authors}
+    return {
+        article_id: [by_id[a] for a in ids_ if a in by_id]
+        for article_id, ids_ in author_ids.items()
+    }
+
+
+async def author_ids_by_article_ids(ids: Sequence[int]) -> dict[int, list[int]]:
+    """The author ids of each article's bylines, in order. Bare ids, so that the
+    (few) distinct authors of a page are built once each, not once per byline."""
+    rows = (
+        await ArticleAuthor.filter(article_id__in=ids)
+        .order_by("article_id", "position", "id")
+        .values_list("article_id", "author_id")
+    )
+    result: dict[int, list[int]] = defaultdict(list)
+    for article_id, author_id in rows:
+        result[article_id].append(author_id)
     return result
 
 

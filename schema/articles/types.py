@@ -127,8 +127,10 @@ class ArticleType(relay.Node):
 
     @strawberry.field(description="Bylines, in order.")
     async def authors(self, info: Info) -> list[AuthorType]:
-        rows = await info.context.loaders.authors_by_article_id.load(self.id)
-        return [AuthorType.from_row(r) for r in rows]
+        loaders = info.context.loaders
+        ids = await loaders.author_ids_by_article_id.load(self.id)
+        rows = await loaders.author_by_id.load_many(ids)
+        return [AuthorType.from_row(r) for r in rows if r is not None]
 
     @strawberry.field(description="The lead image.")
     async def cover_image(self, info: Info) -> MediaAssetType | None:
