@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import anyio
@@ -89,6 +90,11 @@ def create_app(
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=True,
         multipart_uploads_enabled=True,
+        # websocket limits: a slow or silent client cannot hold a connection open,
+        # one connection cannot multiply subscriptions, other sites cannot connect
+        connection_init_wait_timeout=timedelta(seconds=10),
+        max_subscriptions_per_connection=10,
+        allowed_origins=settings.cors_origins,
     )
 
     @asynccontextmanager

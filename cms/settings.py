@@ -46,6 +46,7 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     webhook_allow_private: bool = False
     response_cache: bool = True
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed cross-site (and on websockets)
 
     @property
     def is_production(self) -> bool:
@@ -127,9 +128,24 @@ def load_settings(
         secret_key_generated=generated,
         max_upload_bytes=max_upload_bytes,
         webhook_allow_private=_flag("CMS_WEBHOOK_ALLOW_PRIVATE", get("CMS_WEBHOOK_ALLOW_PRIVATE")),
+        cors_origins=_origins(get("CMS_CORS_ORIGINS")),
         response_cache=get("CMS_RESPONSE_CACHE") is None
         or _flag("CMS_RESPONSE_CACHE", get("CMS_RESPONSE_CACHE")),
     )
+
+
+def _origins(value: str | None) -> tuple[str, ...]:
+    """A comma-separated list of origins ("https://news.example"), each checked."""
+    if value is None:
+        return ()
+    origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise SettingsError(
+                f"CMS_CORS_ORIGINS: {origin!r} is not an origin like https://news.example"
+            )
+    return origins
 
 
 def _flag(name: str, value: str | None) -> bool:

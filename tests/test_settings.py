@@ -69,6 +69,8 @@ def test_secret_never_in_repr() -> None:
         ({"CMS_MAX_UPLOAD_BYTES": "0"}, "CMS_MAX_UPLOAD_BYTES"),
         ({"CMS_SECRET_KEY": "short"}, "CMS_SECRET_KEY"),
         ({"CMS_ENV": "production"}, "CMS_SECRET_KEY"),
+        ({"CMS_CORS_ORIGINS": "news.example"}, "CMS_CORS_ORIGINS"),
+        ({"CMS_WEBHOOK_ALLOW_PRIVATE": "maybe"}, "CMS_WEBHOOK_ALLOW_PRIVATE"),
     ],
 )
 def test_bad_values_name_the_variable_in_one_line(

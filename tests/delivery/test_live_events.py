@@ -185,6 +185,14 @@ async def test_subscription_over_a_real_websocket(tmp_path: Path) -> None:
                 id=item["id"],
             )
             assert await next_event(ws) == {"type": "UNPUBLISHED", "id": item["id"], "item": None}
+        url = base.replace("http://", "ws://") + "/graphql"
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(
+                url,
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                origin="https://evil.example",  # type: ignore[arg-type]
+            ):
+                pass  # a page on another site may not listen in
 
 
 class Hooks:
