@@ -35,6 +35,7 @@ from cms.delivery.webhooks import deliver_due
 from cms.delivery.worker import run_worker
 from cms.feed.feeds_http import json_feed, rss_feed
 from cms.logs import install_redaction
+from cms.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from cms.pagination import CursorCodec
 from cms.settings import Settings
 from cms.storage import storage_for
@@ -85,6 +86,7 @@ def create_app(
     (tests run its rounds themselves)."""
     install_redaction()
     schema = build_schema()
+    metrics = Metrics()
     graphql = GraphQLEndpoint(
         schema,
         graphql_ide=None if settings.is_production else "graphiql",
@@ -136,6 +138,7 @@ def create_app(
                 "epoch": epoch,
                 "response_cache": ResponseCache(),
                 "persisted_queries": PersistedQueries(redis),
+                "metrics": metrics,
                 "cursors": CursorCodec(settings.secret_key),
                 "storage": storage or storage_for(settings),
                 "passwords": passwords or Passwords(),
@@ -149,6 +152,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/media/upload", receive_direct_upload, methods=["POST"]),
             Route("/media/{key:path}", serve_media, methods=["GET", "HEAD"]),
@@ -161,11 +165,12 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerTokenBackend(),
                 on_error=unauthenticated_response,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

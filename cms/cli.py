@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
@@ -135,7 +136,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"--port must be 1 to 65535, not {args.port}")
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
-    asyncio.run(run_migrations(settings))
+    if os.environ.get("CMS_SKIP_MIGRATE") != "1":  # a fleet migrates once, as a release step
+        asyncio.run(run_migrations(settings))
     uvicorn.run(
         "cms.app:app_from_environment",
         factory=True,
@@ -143,6 +145,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         port=args.port,
         workers=args.workers,
         proxy_headers=False,
+        timeout_graceful_shutdown=25,
         log_level="info",
     )
 

@@ -81,3 +81,17 @@ async def test_unexpected_errors_are_masked(
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
     assert "secret" not in str(result)
     assert "SELECT secret FROM internals" in caplog.text
+
+
+async def test_metrics_count_and_time_requests(client: httpx.AsyncClient) -> None:
+    """/metrics is Prometheus text with the request counter and latency histogram."""
+    await client.get("/healthz")
+    await client.post("/graphql", json={"query": "{ tags { id } }"})
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'cms_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
+    assert 'cms_http_requests_total{method="POST",route="/graphql",status="200"} 1.0' in text
+    assert 'cms_http_request_duration_seconds_bucket{le="0.005",route="/graphql"}' in text
+    assert "cms_webhook_backlog 0.0" in text
