@@ -19,6 +19,7 @@ from schema.errors import ErrorCodes
 from schema.feed.delivery import FeedChangesQuery, FeedSubscription
 from schema.feed.mutations import FeedMutation
 from schema.feed.queries import FeedQuery
+from schema.limits import QueryLimits
 from schema.media.mutations import MediaMutation, MediaQuery
 from schema.node import NODE_TYPES, NodeQuery
 from schema.tags.queries import TagQuery
@@ -78,6 +79,7 @@ def build_schema() -> strawberry.Schema:
             ErrorCodes,
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
+            QueryLimits,  # after validation: see schema.limits
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -16,22 +16,20 @@ from factories import make_article, make_author, make_feed_item, make_tag, make_
 
 FEED = """query($first: Int!) {
   feed(first: $first) {
-    edges { cursor node {
-      id kind headline summary pinned breaking status publishedAt updatedAt version
+    edges { node {
+      id headline
       article {
-        id slug title dek body { html text } wordCount readingTimeMinutes status publishedAt
-        language firstPublishedAt version
-        authors { id name slug kind title bio email links { label url }
-                  avatar { id url width height renditions { url width } focalPoint { x y } }
-                  articles(first: 3) { edges { node { id title } } pageInfo { hasNextPage } } }
-        coverImage { id url key contentType width height altText caption credit checksum }
-        tags { id slug name }
-        videos { id title embedUrl thumbnailUrl provider }
-        sources { name url }
-        corrections { kind text createdAt }
-        translations { id language title authors { name } }
+        title body { html }
+        authors { name email links { url } avatar { url renditions { url } focalPoint { x } }
+                  articles(first: 3) { edges { cursor } } }
+        coverImage { url }
+        tags { slug }
+        videos { embedUrl }
+        sources { name }
+        corrections { text }
+        translations { title authors { name } }
       }
-      video { id title url embedUrl thumbnailUrl status }
+      video { embedUrl }
     } }
     pageInfo { hasNextPage endCursor }
   }
