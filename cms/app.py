@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
@@ -34,6 +35,7 @@ from cms.delivery.webhooks import TIMEOUT as WEBHOOK_TIMEOUT
 from cms.delivery.webhooks import deliver_due
 from cms.delivery.worker import run_worker
 from cms.feed.feeds_http import json_feed, rss_feed
+from cms.http import RequestContextMiddleware
 from cms.logs import install_redaction
 from cms.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from cms.pagination import CursorCodec
@@ -85,7 +87,7 @@ def create_app(
     argon2 works, `background` whether this instance runs the background work
     (tests run its rounds themselves)."""
     install_redaction()
-    schema = build_schema()
+    schema = build_schema(production=settings.is_production)
     metrics = Metrics()
     graphql = GraphQLEndpoint(
         schema,
@@ -166,6 +168,27 @@ def create_app(
         ],
         middleware=[
             Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(RequestContextMiddleware, production=settings.is_production),
+            *(
+                [
+                    Middleware(
+                        CORSMiddleware,
+                        allow_origins=list(settings.cors_origins),
+                        allow_methods=["GET", "POST"],
+                        allow_headers=[
+                            "authorization",
+                            "content-type",
+                            "apollo-require-preflight",
+                            "x-cms-csrf",
+                            "if-none-match",
+                        ],
+                        expose_headers=["etag", "x-request-id"],
+                        max_age=600,
+                    )
+                ]
+                if settings.cors_origins
+                else []
+            ),
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerTokenBackend(),

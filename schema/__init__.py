@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -66,8 +67,10 @@ class Schema(strawberry.Schema):
         Unexpected errors are logged, with their traceback, by `ErrorCodes`."""
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema, built once per process."""
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The schema, built once per process. In production, introspection is refused
+    and error messages carry no schema suggestions."""
+    extra = [lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])] if production else []
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -76,7 +79,8 @@ def build_schema() -> strawberry.Schema:
         # Parsed and validated documents are kept: a front page sends the same few
         # documents all day, and validation alone was a fifth of a request.
         extensions=[
-            ErrorCodes,
+            lambda: ErrorCodes(production=production),
+            *extra,
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
             QueryLimits,  # after validation: see schema.limits

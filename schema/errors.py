@@ -9,20 +9,28 @@ the traceback.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
 from cms.errors import CMSError
+from cms.http import REQUEST_ID_SCOPE_KEY
 
 log = logging.getLogger("cms.graphql")
 
 INTERNAL_MESSAGE = "Internal server error."
 
 
-def coded(error: GraphQLError) -> GraphQLError:
-    """The error as the client may see it, with its code."""
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def coded(
+    error: GraphQLError, *, production: bool = False, request_id: str | None = None
+) -> GraphQLError:
+    """The error as the client may see it, with its code. In production, schema
+    suggestions ("Did you mean…") are removed: they map the schema for a stranger."""
     if isinstance(error.original_error, CMSError):
         return error
     if isinstance(error, GraphQLSyntaxError):
@@ -31,18 +39,19 @@ def coded(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         # No path and no cause: the document (or its variables) failed validation.
+        if production:
+            error.message = _SUGGESTION.sub("", error.message)
         return _with_code(error, "GRAPHQL_VALIDATION_FAILED")
     log.error(
-        "unexpected error in %s",
+        "unexpected error in %s (request %s)",
         ".".join(str(p) for p in error.path or ()),
+        request_id,
         exc_info=error.original_error,
     )
-    return GraphQLError(
-        INTERNAL_MESSAGE,
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR"},
-    )
+    extensions: dict[str, object] = {"code": "INTERNAL_SERVER_ERROR"}
+    if request_id is not None:
+        extensions["requestId"] = request_id  # quote it to the operators: the log has the rest
+    return GraphQLError(INTERNAL_MESSAGE, nodes=error.nodes, path=error.path, extensions=extensions)
 
 
 def _with_code(error: GraphQLError, code: str) -> GraphQLError:
@@ -53,17 +62,26 @@ def _with_code(error: GraphQLError, code: str) -> GraphQLError:
 class ErrorCodes(SchemaExtension):
     """Gives every error of a result its code, masking unexpected ones."""
 
+    def __init__(self, *, production: bool = False) -> None:
+        self.production = production
+
+    def _code(self, error: GraphQLError) -> GraphQLError:
+        context = getattr(self.execution_context, "context", None)
+        request = getattr(context, "request", None)
+        request_id = request.scope.get(REQUEST_ID_SCOPE_KEY) if request is not None else None
+        return coded(error, production=self.production, request_id=request_id)
+
     def on_operation(self) -> Iterator[None]:
         try:
             yield
         except GraphQLError as error:
             # raised through the extensions (the parser cache re-raises a cached
             # syntax error from its hook): coded in place, then on its way
-            coded(error)
+            self._code(error)
             raise
         context = self.execution_context
         for error in context.pre_execution_errors or ():
-            coded(error)  # validation errors: coded in place, never masked
+            self._code(error)  # validation errors: coded in place, never masked
         result = context.result
         if result is not None and result.errors:
-            result.errors = [coded(e) for e in result.errors]
+            result.errors = [self._code(e) for e in result.errors]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -76,11 +77,17 @@ async def test_unexpected_errors_are_masked(
         raise RuntimeError("SELECT secret FROM internals")
 
     monkeypatch.setattr(schema.tags.queries, "list_tags", broken)
-    result = await gql("{ tags { name } }")
+    response = await gql.http.post(
+        "/graphql", json={"query": "{ tags { name } }"}, headers={"X-Request-ID": "req-1234abcd"}
+    )
+    result = response.json()
     error = result["errors"][0]
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert error["message"] == "Internal server error."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-1234abcd"}
+    assert response.headers["x-request-id"] == "req-1234abcd"
     assert "secret" not in str(result)
     assert "SELECT secret FROM internals" in caplog.text
+    assert "req-1234abcd" in caplog.text  # the log line an operator finds by the id
 
 
 async def test_metrics_count_and_time_requests(client: httpx.AsyncClient) -> None:
@@ -95,3 +102,56 @@ async def test_metrics_count_and_time_requests(client: httpx.AsyncClient) -> Non
     assert 'cms_http_requests_total{method="POST",route="/graphql",status="200"} 1.0' in text
     assert 'cms_http_request_duration_seconds_bucket{le="0.005",route="/graphql"}' in text
     assert "cms_webhook_backlog 0.0" in text
+
+
+async def test_security_headers_on_every_response(client: httpx.AsyncClient) -> None:
+    """Every response has nosniff, no-referrer, no framing and a request id."""
+    for response in (
+        await client.get("/healthz"),
+        await client.post("/graphql", json={"query": "{ tags { id } }"}),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert len(response.headers["x-request-id"]) >= 8
+
+
+async def test_production_mode(db: str, passwords: Any) -> None:
+    """In production: no introspection, no GraphiQL, no schema suggestions, HSTS, and
+    CORS only for the configured origins."""
+    app = create_app(
+        settings_for(db, env="production", cors_origins=("https://news.example",)),
+        passwords=passwords,
+        background=False,
+    )
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            intro = (
+                await http.post("/graphql", json={"query": "{ __schema { types { name } } }"})
+            ).json()
+            assert intro["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+            typo = (
+                await http.post("/graphql", json={"query": "{ feeds { edges { cursor } } }"})
+            ).json()
+            assert "Did you mean" not in typo["errors"][0]["message"]
+            page = await http.get("/graphql", headers={"accept": "text/html"})
+            assert "graphiql" not in page.text.lower()
+            ok = await http.get("/healthz")
+            assert "max-age" in ok.headers["strict-transport-security"]
+            allowed = await http.options(
+                "/graphql",
+                headers={"origin": "https://news.example", "access-control-request-method": "POST"},
+            )
+            assert allowed.headers["access-control-allow-origin"] == "https://news.example"
+            refused = await http.options(
+                "/graphql",
+                headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
+            )
+            assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_development_suggests(client: httpx.AsyncClient) -> None:
+    """Outside production, validation errors keep graphql's suggestions."""
+    typo = (await client.post("/graphql", json={"query": "{ feeds { edges { cursor } } }"})).json()
+    assert "Did you mean" in typo["errors"][0]["message"]
