@@ -46,6 +46,7 @@ from media.http import receive_direct_upload, serve_media
 from media.storage import Storage
 from schema import build_schema
 from schema.http import GraphQLEndpoint
+from schema.http_cache import ResponseCacheMiddleware
 
 log = logging.getLogger("cms.app")
 
@@ -167,6 +168,8 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=[
+            # first, so a cache hit costs as little as a static answer
+            Middleware(ResponseCacheMiddleware, metrics=metrics),
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(RequestContextMiddleware, production=settings.is_production),
             *(

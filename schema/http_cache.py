@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import lru_cache
@@ -22,9 +24,11 @@ from graphql import GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.delivery.response_cache import Entry, etag_of, next_scheduled_publication, raw_key
+from cms.http import API_CSP, API_HEADERS
+from cms.metrics import Metrics
 
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -113,6 +117,8 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     if method == "GET":
         raw = scope.get("query_string", b"")
         body = b""
+    elif CACHE_BODY in scope:  # already read by the cache middleware
+        raw = body = scope[CACHE_BODY]
     else:
         if not headers.get("content-type", "").lower().startswith("application/json"):
             return await (await run(scope, receive))(scope, receive, send)
@@ -123,17 +129,12 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
             )
         raw = body = read
 
-    # The hit path: the request's own bytes are the key; nothing is parsed.
     now: datetime = state["clock"].now()
     epoch = state["epoch"]
-    cache = state["response_cache"] if public and state["settings"].response_cache else None
-    key = raw_key(method, raw) if cache is not None else None
-    current = await epoch.current()
-    if cache is not None and key is not None:
-        entry = cache.get(key, epoch=current, now=now)
-        if entry is not None:
-            response = Response(entry.body, media_type="application/json")
-            return await _finish(response, entry.etag, headers, True)(scope, receive, send)
+    # a public request the cache middleware looked up and missed: keep the answer
+    cache = state["response_cache"] if public and CACHE_KEY in scope else None
+    key = scope.get(CACHE_KEY)
+    current = scope.get(CACHE_EPOCH) if CACHE_EPOCH in scope else await epoch.current()
 
     if method == "GET":
         params: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
@@ -185,13 +186,15 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     answer = bytes(response.body) if hasattr(response, "body") else b""
     ok = response.status_code == 200 and b'"errors"' not in answer
     if cache is not None and key is not None and ok and kinds == {OperationType.QUERY}:
+        etag = etag_of(answer)
         cache.put(
             key,
             Entry(
                 body=answer,
-                etag=etag_of(answer),
+                etag=etag,
                 epoch=current,  # read before running: a change meanwhile retires it
                 expires_at=await next_scheduled_publication(now),
+                headers=_hit_headers(answer, etag),
             ),
         )
     if OperationType.MUTATION in kinds and ok:
@@ -200,3 +203,92 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     await _finish(response, etag, headers, public and response.status_code == 200)(
         scope, receive, send
     )
+
+
+CACHE_KEY = "cms.cache_key"
+CACHE_EPOCH = "cms.cache_epoch"
+CACHE_BODY = "cms.cache_body"
+
+
+def _hit_headers(body: bytes, etag: str) -> list[tuple[bytes, bytes]]:
+    """Every header a cache hit sends but the request id, built once per entry."""
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"etag", etag.encode()),
+        (b"cache-control", PUBLIC_CACHE_CONTROL.encode()),
+        (b"content-security-policy", API_CSP.encode()),
+    ]
+    headers += [(k.lower().encode(), v.encode()) for k, v in API_HEADERS.items()]
+    return headers
+
+
+class ResponseCacheMiddleware:
+    """The hit path, outermost in the app: a public GraphQL GET or JSON POST whose
+    exact bytes were answered since the last change is sent from memory, before
+    routing, authentication or GraphQL. Misses go on, marked with their key, so the
+    endpoint keeps the answer."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics | None = None) -> None:
+        self.app = app
+        if metrics is not None:
+            self._counted = {
+                (method, status): metrics.requests.labels(method, "/graphql", str(status))
+                for method in ("GET", "POST")
+                for status in (200, 304)
+            }
+            self._timed = metrics.duration.labels("/graphql")
+        else:
+            self._counted = {}
+            self._timed = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] != "/graphql"
+            or scope["method"] not in ("GET", "POST")
+            or not scope["state"]["settings"].response_cache
+        ):
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        content_type = if_none_match = b""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                return await self.app(scope, receive, send)  # never for the public cache
+            if name == b"content-type":
+                content_type = value
+            elif name == b"if-none-match":
+                if_none_match = value
+        method = scope["method"]
+        if method == "GET":
+            raw = scope.get("query_string", b"")
+        elif content_type.lower().startswith(b"application/json"):
+            read = await _read_body(receive, MAX_PUBLIC_BODY)
+            if read is None:
+                return await _error("PAYLOAD_TOO_LARGE", "the request body is too large", 413)(
+                    scope, receive, send
+                )
+            raw = read
+            scope[CACHE_BODY] = read
+            receive = _replay(read, receive)
+        else:
+            return await self.app(scope, receive, send)
+        state = scope["state"]
+        key = raw_key(method, raw)
+        current = await state["epoch"].current()
+        entry = state["response_cache"].get(key, epoch=current, now=state["clock"].now())
+        if entry is None:
+            scope[CACHE_KEY] = key
+            scope[CACHE_EPOCH] = current
+            return await self.app(scope, receive, send)
+        request_id = (b"x-request-id", uuid.uuid4().hex.encode())
+        if if_none_match and _matches(if_none_match.decode("latin-1"), entry.etag):
+            status, headers, body = 304, [*entry.headers[2:], request_id], b""
+        else:
+            status, headers, body = 200, [*entry.headers, request_id], entry.body
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        counter = self._counted.get((method, status))
+        if counter is not None and self._timed is not None:
+            counter.inc()
+            self._timed.observe(time.perf_counter() - started)

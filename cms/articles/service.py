@@ -125,25 +125,9 @@ async def _check(fields: ArticleFields, current: Article | None) -> _Checked:
             )
 
     author_ids = _listed(problems, "authorIds", fields.author_ids, MAX_AUTHORS)
-    if author_ids:
-        found = set(
-            await Author.filter(id__in=author_ids, deleted_at__isnull=True).values_list(
-                "id", flat=True
-            )
-        )
-        for i, author_id in enumerate(author_ids):
-            if author_id not in found:
-                problems.add(f"authorIds.{i}", "no such author")
+    await _check_exist(problems, Author, author_ids, "authorIds", "no such author")
     video_ids = _listed(problems, "videoIds", fields.video_ids, MAX_VIDEOS)
-    if video_ids:
-        found = set(
-            await VideoEmbed.filter(id__in=video_ids, deleted_at__isnull=True).values_list(
-                "id", flat=True
-            )
-        )
-        for i, video_id in enumerate(video_ids):
-            if video_id not in found:
-                problems.add(f"videoIds.{i}", "no such video")
+    await _check_exist(problems, VideoEmbed, video_ids, "videoIds", "no such video")
     tags = _listed(problems, "tags", fields.tags, MAX_TAGS)
     if tags:
         tags = [
@@ -181,6 +165,24 @@ async def _check(fields: ArticleFields, current: Article | None) -> _Checked:
         columns["translation_of_id"] = original
     problems.raise_if_any("invalid article")
     return _Checked(columns, rendered, author_ids, tags, video_ids, sources)
+
+
+async def _check_exist(
+    problems: Problems,
+    model: type[Author] | type[VideoEmbed],
+    ids: list[int] | None,
+    field: str,
+    message: str,
+) -> None:
+    """Each id names a live row of `model`; the others are reported by position."""
+    if not ids:
+        return
+    found = set(
+        await model.filter(id__in=ids, deleted_at__isnull=True).values_list("id", flat=True)
+    )
+    for i, row_id in enumerate(ids):
+        if row_id not in found:
+            problems.add(f"{field}.{i}", message)
 
 
 def _listed(problems: Problems, field: str, value: Any, limit: int) -> list[Any] | None:

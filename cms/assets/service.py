@@ -145,19 +145,7 @@ async def _store_with_renditions(
         await storage.put(key, spooled, checked.content_type)
         stored.append(key)
         if checked.image is not None:
-            made = await anyio.to_thread.run_sync(make_renditions, spooled.name)
-            for rendition in made:
-                rkey = rendition_key(key, rendition.width)
-                await storage.put(rkey, _bytes_io(rendition.data), "image/webp")
-                stored.append(rkey)
-                renditions.append(
-                    {
-                        "width": rendition.width,
-                        "height": rendition.height,
-                        "format": "webp",
-                        "key": rkey,
-                    }
-                )
+            await _put_renditions(storage, key, spooled.name, stored, renditions)
     except media_errors.MediaError as exc:
         await _remove(storage, stored)
         raise StorageUnavailable("media storage failed; nothing was saved") from exc
@@ -165,6 +153,21 @@ async def _store_with_renditions(
         await _remove(storage, stored)
         raise
     return stored, renditions
+
+
+async def _put_renditions(
+    storage: Storage, key: str, path: str, stored: list[str], renditions: list[dict[str, Any]]
+) -> None:
+    """Makes and stores the WebP renditions of the image at `path`, recording each
+    stored key in `stored` (for clean-up) and each rendition in `renditions`."""
+    made = await anyio.to_thread.run_sync(make_renditions, path)
+    for rendition in made:
+        rkey = rendition_key(key, rendition.width)
+        await storage.put(rkey, _bytes_io(rendition.data), "image/webp")
+        stored.append(rkey)
+        renditions.append(
+            {"width": rendition.width, "height": rendition.height, "format": "webp", "key": rkey}
+        )
 
 
 def _bytes_io(data: bytes) -> IO[bytes]:
@@ -318,20 +321,8 @@ async def complete_media_upload(
         renditions: list[dict[str, Any]] = []
         stored: list[str] = []
         if checked.image is not None:
-            made = await anyio.to_thread.run_sync(make_renditions, spooled.name)
             try:
-                for rendition in made:
-                    rkey = rendition_key(asset.key, rendition.width)
-                    await storage.put(rkey, _bytes_io(rendition.data), "image/webp")
-                    stored.append(rkey)
-                    renditions.append(
-                        {
-                            "width": rendition.width,
-                            "height": rendition.height,
-                            "format": "webp",
-                            "key": rkey,
-                        }
-                    )
+                await _put_renditions(storage, asset.key, spooled.name, stored, renditions)
             except media_errors.MediaError as exc:
                 await _remove(storage, stored)
                 raise StorageUnavailable("media storage failed; try again") from exc

@@ -35,6 +35,7 @@ class Entry:
     etag: str
     epoch: int
     expires_at: datetime | None
+    headers: list[tuple[bytes, bytes]]  # what a hit sends, built once
 
 
 def raw_key(method: str, raw: bytes) -> str:
