@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +22,33 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=63072000; includeSubDomains"
 
 
+def request_id_of(scope: Scope) -> str:
+    """A sane incoming X-Request-ID (a load balancer's), else a new random one."""
+    for name, value in scope.get("headers") or ():
+        if name == b"x-request-id":
+            incoming = value.decode("latin-1")
+            if _SANE_ID.match(incoming):
+                return incoming
+            break
+    return os.urandom(16).hex()  # as random as uuid4, a quarter of its cost
+
+
+def cors_headers(scope: Scope, allowed: tuple[str, ...]) -> list[tuple[bytes, bytes]]:
+    """What CORSMiddleware adds to a simple request from an allowed origin."""
+    if not allowed:
+        return []
+    for name, value in scope.get("headers") or ():
+        if name == b"origin":
+            if value.decode("latin-1") in allowed:
+                return [
+                    (b"access-control-allow-origin", value),
+                    (b"access-control-expose-headers", b"etag, x-request-id"),
+                    (b"vary", b"Origin"),
+                ]
+            break
+    return []
+
+
 class RequestContextMiddleware:
     """Gives each request an id (a sane incoming X-Request-ID is kept, so a load
     balancer's id follows the request) and every response the security headers."""
@@ -33,8 +60,7 @@ class RequestContextMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_of(scope)
         scope[REQUEST_ID_SCOPE_KEY] = request_id
 
         async def with_headers(message: Message) -> None:

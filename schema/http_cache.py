@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import lru_cache
@@ -27,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.delivery.response_cache import Entry, etag_of, next_scheduled_publication, raw_key
-from cms.http import API_CSP, API_HEADERS
+from cms.http import API_CSP, API_HEADERS, HSTS, cors_headers, request_id_of
 from cms.metrics import Metrics
 
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
@@ -194,7 +193,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
                 etag=etag,
                 epoch=current,  # read before running: a change meanwhile retires it
                 expires_at=await next_scheduled_publication(now),
-                headers=_hit_headers(answer, etag),
+                headers=_hit_headers(answer, etag, production=state["settings"].is_production),
             ),
         )
     if OperationType.MUTATION in kinds and ok:
@@ -210,8 +209,9 @@ CACHE_EPOCH = "cms.cache_epoch"
 CACHE_BODY = "cms.cache_body"
 
 
-def _hit_headers(body: bytes, etag: str) -> list[tuple[bytes, bytes]]:
-    """Every header a cache hit sends but the request id, built once per entry."""
+def _hit_headers(body: bytes, etag: str, *, production: bool) -> list[tuple[bytes, bytes]]:
+    """Every header a cache hit sends but the request id and CORS, built once per
+    entry: the same as the middleware it skips would add to a miss."""
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -220,6 +220,8 @@ def _hit_headers(body: bytes, etag: str) -> list[tuple[bytes, bytes]]:
         (b"content-security-policy", API_CSP.encode()),
     ]
     headers += [(k.lower().encode(), v.encode()) for k, v in API_HEADERS.items()]
+    if production:
+        headers.append((b"strict-transport-security", HSTS.encode()))
     return headers
 
 
@@ -281,11 +283,14 @@ class ResponseCacheMiddleware:
             scope[CACHE_KEY] = key
             scope[CACHE_EPOCH] = current
             return await self.app(scope, receive, send)
-        request_id = (b"x-request-id", uuid.uuid4().hex.encode())
+        extra = [
+            (b"x-request-id", request_id_of(scope).encode()),
+            *cors_headers(scope, state["settings"].cors_origins),
+        ]
         if if_none_match and _matches(if_none_match.decode("latin-1"), entry.etag):
-            status, headers, body = 304, [*entry.headers[2:], request_id], b""
+            status, headers, body = 304, [*entry.headers[2:], *extra], b""
         else:
-            status, headers, body = 200, [*entry.headers, request_id], entry.body
+            status, headers, body = 200, [*entry.headers, *extra], entry.body
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         counter = self._counted.get((method, status))

@@ -140,3 +140,41 @@ async def test_mutations_are_refused_over_get(client: httpx.AsyncClient) -> None
     """GET is for queries only."""
     response = await client.get("/graphql", params={"query": "mutation { logout }"})
     assert 400 <= response.status_code < 500
+
+
+async def test_a_hit_sends_the_headers_of_a_miss(db: str, passwords: Passwords) -> None:
+    """In production with CORS: a cached answer carries the same security, CORS and
+    caching headers as the miss that filled it, and keeps the caller's request id."""
+    from asgi_lifespan import LifespanManager
+
+    from cms.app import create_app
+
+    app = create_app(
+        settings_for(
+            db, env="production", cors_origins=("https://news.example",), response_cache=True
+        ),
+        passwords=passwords,
+        background=False,
+    )
+    headers = {"origin": "https://news.example", "x-request-id": "edge-12345678"}
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            miss = await http.post("/graphql", json={"query": FEED}, headers=headers)
+            hit = await http.post("/graphql", json={"query": FEED}, headers=headers)
+    for name in (
+        "etag",
+        "cache-control",
+        "x-content-type-options",
+        "referrer-policy",
+        "x-frame-options",
+        "content-security-policy",
+        "strict-transport-security",
+        "access-control-allow-origin",
+        "x-request-id",
+        "content-type",
+    ):
+        assert hit.headers.get(name) == miss.headers.get(name), name
+    assert hit.headers["x-request-id"] == "edge-12345678"
+    assert hit.headers["access-control-allow-origin"] == "https://news.example"
+    assert hit.content == miss.content
