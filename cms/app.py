@@ -39,6 +39,8 @@ from cms.http import RequestContextMiddleware
 from cms.logs import install_redaction
 from cms.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from cms.pagination import CursorCodec
+from cms.ratelimit import Counter as RateCounter
+from cms.ratelimit import RateLimitMiddleware, parse_networks
 from cms.settings import Settings
 from cms.storage import storage_for
 from media.errors import MediaError
@@ -142,6 +144,8 @@ def create_app(
                 "response_cache": ResponseCache(),
                 "persisted_queries": PersistedQueries(redis),
                 "metrics": metrics,
+                "rate_counter": RateCounter(redis),
+                "trusted_proxies": parse_networks(settings.trusted_proxies),
                 "cursors": CursorCodec(settings.secret_key),
                 "storage": storage or storage_for(settings),
                 "passwords": passwords or Passwords(),
@@ -197,6 +201,7 @@ def create_app(
                 backend=BearerTokenBackend(),
                 on_error=unauthenticated_response,
             ),
+            Middleware(RateLimitMiddleware),  # after authentication: tokens have their own
         ],
         lifespan=lifespan,
     )

@@ -46,6 +46,9 @@ class Settings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     webhook_allow_private: bool = False
     response_cache: bool = True
+    rate_limit_public: int = 600  # GraphQL requests a minute per client address (0: off)
+    rate_limit_token: int = 3000  # per session or API token
+    trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed
     cors_origins: tuple[str, ...] = ()  # browser origins allowed cross-site (and on websockets)
 
     @property
@@ -129,6 +132,9 @@ def load_settings(
         max_upload_bytes=max_upload_bytes,
         webhook_allow_private=_flag("CMS_WEBHOOK_ALLOW_PRIVATE", get("CMS_WEBHOOK_ALLOW_PRIVATE")),
         cors_origins=_origins(get("CMS_CORS_ORIGINS")),
+        rate_limit_public=_count("CMS_RATE_LIMIT_PUBLIC", get("CMS_RATE_LIMIT_PUBLIC"), 600),
+        rate_limit_token=_count("CMS_RATE_LIMIT_TOKEN", get("CMS_RATE_LIMIT_TOKEN"), 3000),
+        trusted_proxies=_networks(get("CMS_TRUSTED_PROXIES")),
         response_cache=get("CMS_RESPONSE_CACHE") is None
         or _flag("CMS_RESPONSE_CACHE", get("CMS_RESPONSE_CACHE")),
     )
@@ -146,6 +152,30 @@ def _origins(value: str | None) -> tuple[str, ...]:
                 f"CMS_CORS_ORIGINS: {origin!r} is not an origin like https://news.example"
             )
     return origins
+
+
+def _count(name: str, value: str | None, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise SettingsError(f"{name}: must be a whole number (0 turns the limit off)")
+    return int(value)
+
+
+def _networks(value: str | None) -> tuple[str, ...]:
+    import ipaddress
+
+    if value is None:
+        return ()
+    networks = tuple(v.strip() for v in value.split(",") if v.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"CMS_TRUSTED_PROXIES: {network!r} is not an address or network"
+            ) from None
+    return networks
 
 
 def _flag(name: str, value: str | None) -> bool:

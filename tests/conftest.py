@@ -60,6 +60,10 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
         # most tests write rows directly and read them back at once; the cache's
         # own tests turn it on
         "response_cache": False,
+        # a test sends hundreds of requests in one (injected) minute; the rate
+        # limit's own tests turn it on
+        "rate_limit_public": 0,
+        "rate_limit_token": 0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -70,6 +70,8 @@ def test_secret_never_in_repr() -> None:
         ({"CMS_SECRET_KEY": "short"}, "CMS_SECRET_KEY"),
         ({"CMS_ENV": "production"}, "CMS_SECRET_KEY"),
         ({"CMS_CORS_ORIGINS": "news.example"}, "CMS_CORS_ORIGINS"),
+        ({"CMS_RATE_LIMIT_PUBLIC": "lots"}, "CMS_RATE_LIMIT_PUBLIC"),
+        ({"CMS_TRUSTED_PROXIES": "the load balancer"}, "CMS_TRUSTED_PROXIES"),
         ({"CMS_WEBHOOK_ALLOW_PRIVATE": "maybe"}, "CMS_WEBHOOK_ALLOW_PRIVATE"),
     ],
 )
