@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 MODEL_MODULES = [
     "cms.accounts.models",
     "cms.assets.models",
@@ -17,10 +19,29 @@ MODEL_MODULES = [
 ]
 
 
+# A statement running longer than this is cancelled by PostgreSQL: one runaway
+# query must not hold a pooled connection (and locks) for good.
+STATEMENT_TIMEOUT_MS = 15_000
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    """The connection config: PostgreSQL gets a statement timeout and a name to
+    be recognised by in pg_stat_activity; SQLite needs nothing."""
+    if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return database_url
+    config = expand_db_url(database_url)
+    credentials = config["credentials"]
+    settings = dict(credentials.get("server_settings") or {})
+    settings.setdefault("statement_timeout", str(STATEMENT_TIMEOUT_MS))
+    credentials["server_settings"] = settings
+    credentials.setdefault("application_name", "newsroom-cms")
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise configuration for one database."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             "models": {
                 "models": MODEL_MODULES,

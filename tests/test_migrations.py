@@ -117,3 +117,18 @@ async def test_models_have_no_unmigrated_changes(tmp_path: Path) -> None:
         assert writers == [], [w.name for w in writers]
     finally:
         await Tortoise.close_connections()
+
+
+@pytest.mark.skipif(POSTGRES_URL is None, reason="CMS_TEST_POSTGRES_URL is not set")
+async def test_postgres_connections_have_a_statement_timeout() -> None:
+    """Every pooled PostgreSQL connection cancels statements after 15 s."""
+    from conftest import pg_url
+
+    await Tortoise.init(config=tortoise_config(pg_url("postgres")))
+    try:
+        rows = await connections.get("default").execute_query_dict("SHOW statement_timeout")
+        assert rows[0]["statement_timeout"] == "15s"
+        name = await connections.get("default").execute_query_dict("SHOW application_name")
+        assert name[0]["application_name"] == "newsroom-cms"
+    finally:
+        await Tortoise.close_connections()
