@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from cms.errors import CMSError
 from cms.http import REQUEST_ID_SCOPE_KEY
@@ -27,6 +28,21 @@ _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def coded(
+    error: GraphQLError, *, production: bool = False, request_id: str | None = None
+) -> GraphQLError:
+    if isinstance(error.original_error, TortoiseValidationError):
+        # the ORM refuses a value longer than its column, even in a filter: that
+        # is the caller's input (a 1000-character slug), not our bug
+        return GraphQLError(
+            "a value is longer than allowed",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "BAD_USER_INPUT", "fields": []},
+        )
+    return _coded(error, production=production, request_id=request_id)
+
+
+def _coded(
     error: GraphQLError, *, production: bool = False, request_id: str | None = None
 ) -> GraphQLError:
     """The error as the client may see it, with its code. In production, schema

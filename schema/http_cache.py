@@ -32,8 +32,10 @@ from cms.metrics import Metrics
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
 PRIVATE_CACHE_CONTROL = "private, no-store"
 MAX_PUBLIC_BODY = 1024 * 1024
+MAX_PUBLIC_VARIABLES = 64 * 1024  # a reader's variables are ids, slugs and cursors
 # editors send article bodies of up to 1 MB, which JSON escaping can grow
 MAX_EDITOR_BODY = 4 * 1024 * 1024
+MAX_EDITOR_VARIABLES = MAX_EDITOR_BODY
 
 Run = Callable[[Scope, Receive], Awaitable[Response]]
 
@@ -154,6 +156,11 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
             return await response(scope, receive, send)
         params = loaded
 
+    variables = params.get("variables")
+    if variables is not None and len(json.dumps(variables)) > (
+        MAX_PUBLIC_VARIABLES if public else MAX_EDITOR_VARIABLES
+    ):
+        return await _error("BAD_REQUEST", "the variables are too large", 413)(scope, receive, send)
     query = params.get("query")
     extensions = params.get("extensions")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None

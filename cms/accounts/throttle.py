@@ -13,6 +13,7 @@ hold across instances. Time comes from the caller (an injectable clock).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
 from dataclasses import dataclass
@@ -46,11 +47,18 @@ class Attempt:
 
 
 def account_key(email: str) -> str:
-    return f"account:{email.strip().lower()}"
+    return _bounded(f"account:{email.strip().lower()}")
 
 
 def address_key(address: str | None) -> str:
-    return f"address:{address or 'unknown'}"
+    return _bounded(f"address:{address or 'unknown'}")
+
+
+def _bounded(key: str) -> str:
+    """Keys fit their column: an absurdly long one is replaced by its hash."""
+    if len(key) <= 200:
+        return key
+    return "hashed:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _retry_after(failure_times: list[datetime], limit: Limit, now: datetime) -> int:
