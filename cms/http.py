@@ -6,6 +6,7 @@ import os
 import re
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_SCOPE_KEY = "cms.request_id"
@@ -47,6 +48,23 @@ def cors_headers(scope: Scope, allowed: tuple[str, ...]) -> list[tuple[bytes, by
                 ]
             break
     return []
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extensions: object,
+) -> JSONResponse:
+    """An answer refused before GraphQL ran, shaped like a GraphQL error so clients
+    read it like any other; never cached."""
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]},
+        status_code=status,
+        headers={"Cache-Control": "private, no-store", **(headers or {})},
+    )
 
 
 class RequestContextMiddleware:

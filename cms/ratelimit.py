@@ -16,8 +16,9 @@ import math
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cms.http import error_response
 
 WINDOW_SECONDS = 60
 
@@ -103,17 +104,12 @@ class RateLimitMiddleware:
         window = int(now // WINDOW_SECONDS)
         if await state["rate_counter"].hit(key, window) > limit:
             retry = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-            response = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "too many requests; slow down",
-                            "extensions": {"code": "RATE_LIMITED", "retryAfter": retry},
-                        }
-                    ]
-                },
-                status_code=429,
+            response = error_response(
+                429,
+                "RATE_LIMITED",
+                "too many requests; slow down",
                 headers={"Retry-After": str(retry)},
+                retryAfter=retry,
             )
             return await response(scope, receive, send)
         await self.app(scope, receive, send)

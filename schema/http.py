@@ -7,12 +7,13 @@ from __future__ import annotations
 from cross_web import HTTPException
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from cms.accounts.auth import actor_of
+from cms.http import error_response
 from schema import http_cache
 from schema.context import Context
 from schema.loaders import build_loaders
@@ -23,12 +24,6 @@ MULTIPART_OVERHEAD = 1024 * 1024
 
 class _BodyTooLarge(Exception):
     pass
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -57,19 +52,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 raise _BodyTooLarge
             return message
 
-        request = Request(scope, receive=counting_receive)
         try:
-            try:
-                response: Response = await self.run(request)
-            except HTTPException as exc:
-                response = PlainTextResponse(exc.reason, status_code=exc.status_code)
-            except _BodyTooLarge:
-                response = _error(413, "PAYLOAD_TOO_LARGE", "the upload is larger than allowed")
-            await response(scope, receive, send)
-        finally:
-            # strawberry reads the form but never closes it: its spooled files would
-            # linger until garbage collection
-            await request.close()
+            response = await self._run(scope, counting_receive)
+        except _BodyTooLarge:
+            response = error_response(413, "PAYLOAD_TOO_LARGE", "the upload is larger than allowed")
+        await response(scope, receive, send)
 
     async def _run(self, scope: Scope, receive: Receive) -> Response:
         """strawberry's handling of one request, as a response to send."""
@@ -78,6 +65,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response: Response = await self.run(request)
         except HTTPException as exc:
             response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+        finally:
+            # strawberry reads a multipart form but never closes it: its spooled
+            # files would linger until garbage collection
+            await request.close()
         return response
 
     def _refuse_upload(self, scope: Scope, headers: Headers) -> Response | None:
@@ -87,7 +78,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             headers.get("apollo-require-preflight", "").lower() != "true"
             and headers.get("x-cms-csrf") != "1"
         ):
-            return _error(
+            return error_response(
                 400,
                 "BAD_REQUEST",
                 "uploads need the header Apollo-Require-Preflight: true or X-CMS-CSRF: 1",
@@ -95,7 +86,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         length = headers.get("content-length")
         limit = scope["state"]["settings"].max_upload_bytes + MULTIPART_OVERHEAD
         if length is not None and length.isdigit() and int(length) > limit:
-            return _error(413, "PAYLOAD_TOO_LARGE", "the upload is larger than allowed")
+            return error_response(413, "PAYLOAD_TOO_LARGE", "the upload is larger than allowed")
         return None
 
     async def get_context(  # type: ignore[override]

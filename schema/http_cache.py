@@ -22,11 +22,11 @@ from urllib.parse import parse_qs, urlencode
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.delivery.response_cache import Entry, etag_of, next_scheduled_publication, raw_key
-from cms.http import API_CSP, API_HEADERS, HSTS, cors_headers, request_id_of
+from cms.http import API_CSP, API_HEADERS, HSTS, cors_headers, error_response, request_id_of
 from cms.metrics import Metrics
 
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
@@ -63,14 +63,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-def _error(code: str, message: str, status: int = 200) -> JSONResponse:
-    response = JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
-    response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
-    return response
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
@@ -125,7 +117,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
             return await (await run(scope, receive))(scope, receive, send)
         read = await _read_body(receive, MAX_PUBLIC_BODY if public else MAX_EDITOR_BODY)
         if read is None:
-            return await _error("PAYLOAD_TOO_LARGE", "the request body is too large", 413)(
+            return await error_response(413, "PAYLOAD_TOO_LARGE", "the request body is too large")(
                 scope, receive, send
             )
         raw = body = read
@@ -160,7 +152,9 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     if variables is not None and len(json.dumps(variables)) > (
         MAX_PUBLIC_VARIABLES if public else MAX_EDITOR_VARIABLES
     ):
-        return await _error("BAD_REQUEST", "the variables are too large", 413)(scope, receive, send)
+        return await error_response(413, "BAD_REQUEST", "the variables are too large")(
+            scope, receive, send
+        )
     query = params.get("query")
     extensions = params.get("extensions")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
@@ -170,13 +164,13 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
         if not isinstance(query, str):
             query = await store.get(sha)
             if query is None:
-                return await _error("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")(
-                    scope, receive, send
-                )
+                return await error_response(
+                    200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound"
+                )(scope, receive, send)
         elif hashlib.sha256(query.encode()).hexdigest() != sha:
-            return await _error("BAD_REQUEST", "provided sha256Hash does not match the query")(
-                scope, receive, send
-            )
+            return await error_response(
+                200, "BAD_REQUEST", "provided sha256Hash does not match the query"
+            )(scope, receive, send)
         else:
             await store.put(sha, query)
         params = {**params, "query": query}
@@ -274,9 +268,9 @@ class ResponseCacheMiddleware:
         elif content_type.lower().startswith(b"application/json"):
             read = await _read_body(receive, MAX_PUBLIC_BODY)
             if read is None:
-                return await _error("PAYLOAD_TOO_LARGE", "the request body is too large", 413)(
-                    scope, receive, send
-                )
+                return await error_response(
+                    413, "PAYLOAD_TOO_LARGE", "the request body is too large"
+                )(scope, receive, send)
             raw = read
             scope[CACHE_BODY] = read
             receive = _replay(read, receive)

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 from cms.accounts.actor import PUBLIC, Actor
 from cms.accounts.service import authenticate_token
 from cms.errors import Unauthenticated
+from cms.http import error_response
 
 
 class ActorUser(BaseUser):
@@ -59,8 +60,9 @@ class BearerTokenBackend(AuthenticationBackend):
 
 def unauthenticated_response(conn: HTTPConnection, exc: AuthenticationError) -> JSONResponse:
     """A GraphQL-shaped 401, so clients read it like any other error."""
-    return JSONResponse(
-        {"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
+    return error_response(
+        401,
+        "UNAUTHENTICATED",
+        str(exc),
         headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )

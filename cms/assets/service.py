@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any, Protocol
 
 import anyio.to_thread
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from cms.accounts.actor import Actor, Scope
@@ -357,8 +358,6 @@ async def update_media_asset(
     async with in_transaction():
         asset = await _editable(actor, asset_id)
         if values:
-            from tortoise.expressions import F
-
             await MediaAsset.filter(id=asset.id).update(version=F("version") + 1, **values)
             await _announce("media.updated", await MediaAsset.get(id=asset.id), now)
     return await MediaAsset.get(id=asset_id)

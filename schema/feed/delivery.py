@@ -18,6 +18,7 @@ from cms.pagination import check_first
 from schema.context import Info
 from schema.feed.queries import FeedFilterInput
 from schema.feed.types import FeedItemType
+from schema.ids import decode_id_of
 from schema.inputs import arg
 from schema.permissions import PUBLIC, allow
 
@@ -120,8 +121,6 @@ class FeedSubscription:
                 item = None
                 if event["type"] in ("PUBLISHED", "UPDATED"):
                     now = clock.now()
-                    from schema.ids import decode_id_of
-
                     row_id = decode_id_of(event["id"], "FeedItem")
                     found = await feed_items_by_ids([row_id], now=now, include_hidden=False)
                     if row_id not in found:

@@ -15,7 +15,7 @@ from cms.assets import service
 from cms.assets.models import AssetState, MediaAsset
 from cms.assets.service import FocalPoint, MediaFields
 from cms.errors import BadUserInput
-from cms.pagination import check_first
+from cms.pagination import check_first, page_of
 from schema.articles.queries import AFTER, FIRST
 from schema.connections import Connection, connection_of
 from schema.context import Info
@@ -97,8 +97,6 @@ class MediaQuery:
                 raise BadUserInput.for_field("after", "invalid cursor")
             query = query.filter(id__lt=key[0])
         rows = await query.order_by("-id").limit(size + 1)
-        from cms.pagination import page_of
-
         page = page_of(rows, size, has_previous=after is not None)
         return connection_of(
             page,
