@@ -132,6 +132,8 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings | None) -> No
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from cms.logs import logging_config
+
     if not 1 <= args.port <= 65535:
         raise CommandError(f"--port must be 1 to 65535, not {args.port}")
     if args.workers < 1:
@@ -146,7 +148,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         workers=args.workers,
         proxy_headers=False,
         timeout_graceful_shutdown=25,
-        log_level="info",
+        # JSON (production) or text records; uvicorn's access log is replaced by
+        # `cms.access`, which knows the request id, operation and caller
+        log_config=logging_config(fmt=settings.log_format, level=settings.log_level),
+        access_log=False,
     )
 
 

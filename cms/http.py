@@ -9,7 +9,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-REQUEST_ID_SCOPE_KEY = "cms.request_id"
+from cms.logs import REQUEST_ID, REQUEST_ID_SCOPE_KEY
+
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 API_HEADERS = {
@@ -80,6 +81,7 @@ class RequestContextMiddleware:
             return await self.app(scope, receive, send)
         request_id = request_id_of(scope)
         scope[REQUEST_ID_SCOPE_KEY] = request_id
+        REQUEST_ID.set(request_id)  # for every record logged while it is handled
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

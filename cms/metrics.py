@@ -7,6 +7,8 @@ scraped on its own.
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -14,8 +16,38 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from tortoise import connections
+from tortoise.exceptions import BaseORMException
 
 from cms.delivery.models import DeliveryState, WebhookDelivery
+from cms.logs import OBSERVED_SCOPE_KEY, log_access
+
+log = logging.getLogger("cms.metrics")
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+# operation names are chosen by clients: the label keeps a bounded set of them
+MAX_OPERATION_NAMES = 200
+_OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
+ERROR_CODES = frozenset(
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+        "BAD_USER_INPUT",
+        "CONFLICT",
+        "RATE_LIMITED",
+        "PAYLOAD_TOO_LARGE",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "QUERY_TOO_COMPLEX",
+        "PERSISTED_QUERY_NOT_FOUND",
+        "INTERNAL_SERVER_ERROR",
+        "TIMEOUT",
+        "SERVICE_UNAVAILABLE",
+        "BAD_REQUEST",
+    }
+)
 
 ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/feed.json", "/feed.xml")
 
@@ -33,9 +65,29 @@ class Metrics:
             "cms_http_request_duration_seconds",
             "Time to answer HTTP requests, by route.",
             ["route"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.operations = Histogram(
+            "cms_graphql_operation_duration_seconds",
+            "Time to run GraphQL operations (parse to result), by operation name and type.",
+            ["operation", "type"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "cms_graphql_errors_total",
+            "Errors in GraphQL results, by extensions.code.",
+            ["code"],
+            registry=self.registry,
+        )
+        self.db_pool = Gauge(
+            "cms_db_pool_connections",
+            "Database connections of this instance's pool (PostgreSQL), by state.",
+            ["state"],
+            registry=self.registry,
+        )
+        self._names: set[str] = set()
         self.cache = Gauge(
             "cms_response_cache_lookups",
             "Response cache lookups since start.",
@@ -45,6 +97,36 @@ class Metrics:
         self.webhook_backlog = Gauge(
             "cms_webhook_backlog", "Webhook deliveries waiting to be sent.", registry=self.registry
         )
+
+    def operation_label(self, name: str | None) -> str:
+        """The name as a label: "anonymous", a known name, or "other" once the
+        set is full or the name is not a GraphQL name."""
+        if name is None:
+            return "anonymous"
+        if name in self._names:
+            return name
+        if len(self._names) >= MAX_OPERATION_NAMES or not _OPERATION_NAME.match(name):
+            return "other"
+        self._names.add(name)
+        return name
+
+    def observe_operation(
+        self, name: str | None, kind: str, seconds: float, codes: list[str]
+    ) -> None:
+        self.operations.labels(self.operation_label(name), kind).observe(seconds)
+        for code in codes:
+            self.errors.labels(code if code in ERROR_CODES else "other").inc()
+
+    def observe_pool(self) -> None:
+        """The pool's gauges, read when scraped (asyncpg only: SQLite has no pool)."""
+        pool = getattr(connections.get("default"), "_pool", None)
+        if pool is None or not hasattr(pool, "get_size"):
+            return
+        size, idle = pool.get_size(), pool.get_idle_size()
+        self.db_pool.labels("open").set(size)
+        self.db_pool.labels("idle").set(idle)
+        self.db_pool.labels("in_use").set(size - idle)
+        self.db_pool.labels("max").set(pool.get_max_size())
 
 
 def route_of(path: str) -> str:
@@ -59,7 +141,7 @@ def route_of(path: str) -> str:
 
 
 class MetricsMiddleware:
-    """Counts and times every HTTP request (pure ASGI: no body buffering)."""
+    """Counts, times and logs every HTTP request (pure ASGI: no body buffering)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -70,6 +152,7 @@ class MetricsMiddleware:
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         status = 500
+        scope[OBSERVED_SCOPE_KEY] = {}  # filled in by the GraphQL layer
 
         async def counting_send(message: Message) -> None:
             nonlocal status
@@ -80,9 +163,11 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, counting_send)
         finally:
+            seconds = time.perf_counter() - started
             route = route_of(scope["path"])
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.duration.labels(route).observe(time.perf_counter() - started)
+            self.metrics.duration.labels(route).observe(seconds)
+            log_access(scope, status, seconds)
 
 
 async def metrics_endpoint(request: Request) -> Response:
@@ -90,5 +175,12 @@ async def metrics_endpoint(request: Request) -> Response:
     cache = request.state.response_cache
     metrics.cache.labels("hit").set(cache.hits)
     metrics.cache.labels("miss").set(cache.misses)
-    metrics.webhook_backlog.set(await WebhookDelivery.filter(state=DeliveryState.PENDING).count())
+    metrics.observe_pool()
+    try:
+        metrics.webhook_backlog.set(
+            await WebhookDelivery.filter(state=DeliveryState.PENDING).count()
+        )
+    except (BaseORMException, OSError):
+        # the database is down: /readyz says so; the rest of the metrics still help
+        log.warning("metrics: the webhook backlog could not be read", exc_info=True)
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -21,6 +21,7 @@ DEFAULT_DATABASE_URL = "sqlite://./var/cms.sqlite3"
 DEFAULT_MEDIA_ROOT = Path("./var/media")
 DEFAULT_S3_REGION = "us-east-1"
 DEFAULT_MAX_UPLOAD_BYTES = 26_214_400
+DEFAULT_OPERATION_TIMEOUT = 10.0
 
 
 class SettingsError(Exception):
@@ -50,6 +51,9 @@ class Settings:
     rate_limit_token: int = 3000  # per session or API token
     trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed
     cors_origins: tuple[str, ...] = ()  # browser origins allowed cross-site (and on websockets)
+    operation_timeout: float = DEFAULT_OPERATION_TIMEOUT  # seconds a GraphQL operation may run
+    log_format: Literal["json", "text"] = "text"
+    log_level: str = "INFO"
 
     @property
     def is_production(self) -> bool:
@@ -116,6 +120,13 @@ def load_settings(
     elif len(secret_key) < 32:
         raise SettingsError("CMS_SECRET_KEY: must be at least 32 characters long")
 
+    log_format = get("CMS_LOG_FORMAT") or ("json" if env == "production" else "text")
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"CMS_LOG_FORMAT: must be json or text, not {log_format!r}")
+    log_level = (get("CMS_LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError("CMS_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+
     return Settings(
         env=env,  # type: ignore[arg-type]
         database_url=database_url,
@@ -137,6 +148,9 @@ def load_settings(
         trusted_proxies=_networks(get("CMS_TRUSTED_PROXIES")),
         response_cache=get("CMS_RESPONSE_CACHE") is None
         or _flag("CMS_RESPONSE_CACHE", get("CMS_RESPONSE_CACHE")),
+        operation_timeout=_seconds("CMS_OPERATION_TIMEOUT", get("CMS_OPERATION_TIMEOUT")),
+        log_format=log_format,  # type: ignore[arg-type]
+        log_level=log_level,
     )
 
 
@@ -160,6 +174,18 @@ def _count(name: str, value: str | None, default: int) -> int:
     if not value.isdigit():
         raise SettingsError(f"{name}: must be a whole number (0 turns the limit off)")
     return int(value)
+
+
+def _seconds(name: str, value: str | None) -> float:
+    if value is None:
+        return DEFAULT_OPERATION_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise SettingsError(f"{name}: must be a number of seconds, like 10 or 2.5") from None
+    if not 0 < seconds <= 600:
+        raise SettingsError(f"{name}: must be more than 0 and at most 600 seconds")
+    return seconds
 
 
 def _networks(value: str | None) -> tuple[str, ...]:

@@ -20,9 +20,11 @@ from schema.errors import ErrorCodes
 from schema.feed.delivery import FeedChangesQuery, FeedSubscription
 from schema.feed.mutations import FeedMutation
 from schema.feed.queries import FeedQuery
+from schema.http_cache import MAX_BATCH
 from schema.limits import QueryLimits
 from schema.media.mutations import MediaMutation, MediaQuery
 from schema.node import NODE_TYPES, NodeQuery
+from schema.observability import ObserveOperations
 from schema.tags.queries import TagQuery
 from schema.videos.mutations import VideoMutation
 from schema.videos.queries import VideoQuery
@@ -79,11 +81,15 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         # Parsed and validated documents are kept: a front page sends the same few
         # documents all day, and validation alone was a fifth of a request.
         extensions=[
+            ObserveOperations,  # first: it sees the errors as `ErrorCodes` leaves them
             lambda: ErrorCodes(production=production),
             *extra,
             lambda: ParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
             QueryLimits,  # after validation: see schema.limits
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        # batches are refused for the public, and capped, before they get here
+        config=StrawberryConfig(
+            auto_camel_case=True, batching_config={"max_operations": MAX_BATCH}
+        ),
     )

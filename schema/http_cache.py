@@ -26,7 +26,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cms.delivery.response_cache import Entry, etag_of, next_scheduled_publication, raw_key
-from cms.http import API_CSP, API_HEADERS, HSTS, cors_headers, error_response, request_id_of
+from cms.http import (
+    API_CSP,
+    API_HEADERS,
+    HSTS,
+    REQUEST_ID_SCOPE_KEY,
+    cors_headers,
+    error_response,
+    request_id_of,
+)
+from cms.logs import log_access
 from cms.metrics import Metrics
 
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
@@ -36,6 +45,7 @@ MAX_PUBLIC_VARIABLES = 64 * 1024  # a reader's variables are ids, slugs and curs
 # editors send article bodies of up to 1 MB, which JSON escaping can grow
 MAX_EDITOR_BODY = 4 * 1024 * 1024
 MAX_EDITOR_VARIABLES = MAX_EDITOR_BODY
+MAX_BATCH = 10  # operations in one editor's request
 
 Run = Callable[[Scope, Receive], Awaitable[Response]]
 
@@ -143,7 +153,9 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
             loaded = json.loads(body)
         except ValueError:
             loaded = None
-        if not isinstance(loaded, dict):  # malformed, or a batch: strawberry decides
+        if isinstance(loaded, list):
+            return await _serve_batch(scope, receive, send, run, body, loaded, public=public)
+        if not isinstance(loaded, dict):  # malformed: strawberry says what is wrong
             response = await run(scope, _replay(body, receive))
             return await response(scope, receive, send)
         params = loaded
@@ -203,6 +215,49 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     await _finish(response, etag, headers, public and response.status_code == 200)(
         scope, receive, send
     )
+
+
+def batch_refusal(batch: list[Any], *, public: bool) -> Response | None:
+    """Batching is for editors' scripts: off for the public (one request, one
+    operation, one cache entry), at most `MAX_BATCH` operations for editors."""
+    if public:
+        return error_response(
+            400, "BAD_REQUEST", "batched operations need credentials: send one per request"
+        )
+    if not 1 <= len(batch) <= MAX_BATCH:
+        return error_response(
+            400, "BAD_REQUEST", f"a batch holds 1 to {MAX_BATCH} operations, not {len(batch)}"
+        )
+    if not all(isinstance(item, dict) for item in batch):
+        return error_response(400, "BAD_REQUEST", "each operation of a batch must be an object")
+    return None
+
+
+async def _serve_batch(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    run: Run,
+    body: bytes,
+    batch: list[Any],
+    *,
+    public: bool,
+) -> None:
+    """An editor's batch: run by strawberry (concurrently: dependent mutations
+    belong in separate requests), never cached."""
+    refusal = batch_refusal(batch, public=public)
+    if refusal is not None:
+        return await refusal(scope, receive, send)
+    response = await run(scope, _replay(body, receive))
+    writes = any(
+        OperationType.MUTATION in operation_kinds(item["query"])
+        for item in batch
+        if isinstance(item.get("query"), str)
+    )
+    if writes and response.status_code == 200:
+        await scope["state"]["epoch"].bump()
+    response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    await response(scope, receive, send)
 
 
 CACHE_KEY = "cms.cache_key"
@@ -284,8 +339,9 @@ class ResponseCacheMiddleware:
             scope[CACHE_KEY] = key
             scope[CACHE_EPOCH] = current
             return await self.app(scope, receive, send)
+        request_id = scope[REQUEST_ID_SCOPE_KEY] = request_id_of(scope)
         extra = [
-            (b"x-request-id", request_id_of(scope).encode()),
+            (b"x-request-id", request_id.encode()),
             *cors_headers(scope, state["settings"].cors_origins),
         ]
         if if_none_match and _matches(if_none_match.decode("latin-1"), entry.etag):
@@ -294,7 +350,9 @@ class ResponseCacheMiddleware:
             status, headers, body = 200, [*entry.headers, *extra], entry.body
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        seconds = time.perf_counter() - started
         counter = self._counted.get((method, status))
         if counter is not None and self._timed is not None:
             counter.inc()
-            self._timed.observe(time.perf_counter() - started)
+            self._timed.observe(seconds)
+        log_access(scope, status, seconds, cached=True)
