@@ -4,19 +4,28 @@ limit enforced while the body streams in)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import Any
+
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from cms.accounts.auth import actor_of
 from cms.http import error_response
 from schema import http_cache
 from schema.context import Context
 from schema.loaders import build_loaders
+
+log = logging.getLogger("cms.graphql")
 
 # room for the `operations` and `map` parts around the file itself
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -70,6 +79,42 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             # files would linger until garbage collection
             await request.close()
         return response
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """strawberry's execution, within the operation timeout: a runaway operation
+        is cancelled (its transaction rolls back) and answers `TIMEOUT`."""
+        seconds = context.settings.operation_timeout
+        deadline = asyncio.timeout(seconds)
+        try:
+            async with deadline:
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # somebody else's timeout
+        log.warning("operation cancelled after %g s", seconds)
+        request.state.metrics.errors.labels("TIMEOUT").inc()
+        timed_out = ExecutionResult(
+            data=None,
+            errors=[
+                GraphQLError(
+                    f"the operation did not finish within {seconds:g} s and was cancelled",
+                    extensions={"code": "TIMEOUT"},
+                )
+            ],
+        )
+        if isinstance(request_data, list):
+            return [timed_out] * len(request_data)
+        return timed_out
 
     def _refuse_upload(self, scope: Scope, headers: Headers) -> Response | None:
         """Multipart posts are "simple" requests a browser sends cross-site without a
