@@ -135,7 +135,9 @@ def create_app(
                         allow_private=settings.webhook_allow_private,
                     )
 
-                tasks.start_soon(_worker, the_clock, bus, epoch, deliver)
+                stopping, stopped = anyio.Event(), anyio.Event()
+                tasks.start_soon(_worker, the_clock, bus, epoch, deliver, stopping, stopped)
+                stack.push_async_callback(_stop_worker, stopping, stopped)
             yield {
                 "settings": settings,
                 "clock": the_clock,
@@ -208,10 +210,32 @@ def create_app(
     return app
 
 
+# Shutdown lets the background round under way finish (each of its steps is a
+# transaction) for at most this long, then cancels it, within uvicorn's 25 s.
+WORKER_STOP_SECONDS = 10
+
+
 async def _worker(
-    clock: Clock, bus: EventBus, epoch: Epoch, deliver: Callable[[], Awaitable[int]]
+    clock: Clock,
+    bus: EventBus,
+    epoch: Epoch,
+    deliver: Callable[[], Awaitable[int]],
+    stopping: anyio.Event,
+    stopped: anyio.Event,
 ) -> None:
-    await run_worker(clock=clock, bus=bus, epoch=epoch, deliver=deliver)
+    try:
+        await run_worker(clock=clock, bus=bus, epoch=epoch, deliver=deliver, stopping=stopping)
+    finally:
+        stopped.set()
+
+
+async def _stop_worker(stopping: anyio.Event, stopped: anyio.Event) -> None:
+    """First step of shutdown: the worker stops at its next safe point."""
+    stopping.set()
+    with anyio.move_on_after(WORKER_STOP_SECONDS):
+        await stopped.wait()
+    if not stopped.is_set():
+        log.warning("background work did not stop within %d s; cancelled", WORKER_STOP_SECONDS)
 
 
 def app_from_environment() -> Starlette:

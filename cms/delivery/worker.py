@@ -25,12 +25,19 @@ async def work_once(
     bus: EventBus,
     epoch: Epoch,
     deliver: Callable[[], Awaitable[int]] | None = None,
+    stopping: anyio.Event | None = None,
 ) -> int:
-    """One round of all the work; returns how many things it did."""
+    """One round of all the work; returns how many things it did. Each step is
+    its own transaction: when `stopping` is set, the round ends after the step
+    under way (the rest waits for the next instance's round)."""
+
+    def stop() -> bool:
+        return stopping is not None and stopping.is_set()
+
     done = await announce_due(clock.now())
-    while dispatched := await dispatch_once(bus=bus, epoch=epoch, now=clock.now()):
+    while not stop() and (dispatched := await dispatch_once(bus=bus, epoch=epoch, now=clock.now())):
         done += dispatched
-    if deliver is not None:
+    if deliver is not None and not stop():
         done += await deliver()
     return done
 
@@ -43,15 +50,25 @@ async def run_worker(
     deliver: Callable[[], Awaitable[int]] | None = None,
     wake: anyio.Event | None = None,
     poll: float = POLL_SECONDS,
+    stopping: anyio.Event | None = None,
 ) -> None:
-    """Rounds of work until cancelled; a failed round is logged and retried later."""
-    while True:
+    """Rounds of work until `stopping` is set (the round under way finishes) or
+    until cancelled; a failed round is logged and retried later."""
+    stopping = stopping or anyio.Event()
+    while not stopping.is_set():
         try:
-            await work_once(clock=clock, bus=bus, epoch=epoch, deliver=deliver)
+            await work_once(clock=clock, bus=bus, epoch=epoch, deliver=deliver, stopping=stopping)
         except Exception:  # the loop must outlive a database hiccup; the log has it
             log.exception("background work failed; retrying")
         with anyio.move_on_after(poll):
-            if wake is not None:
-                await wake.wait()
-            else:
-                await anyio.sleep(poll)
+            async with anyio.create_task_group() as waiting:
+                # the first of: a wake-up, the stop, the poll interval
+
+                async def until(event: anyio.Event) -> None:
+                    await event.wait()
+                    waiting.cancel_scope.cancel()
+
+                waiting.start_soon(until, stopping)
+                if wake is not None:
+                    waiting.start_soon(until, wake)
+    log.info("background work stopped")
