@@ -11,13 +11,16 @@ import sys
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
 from cms.accounts.models import Role
 from cms.accounts.passwords import Passwords
+from cms.app import create_app
+from cms.clock import FixedClock
 from cms.logs import ACCESS_LOGGER
 from cms.metrics import MAX_OPERATION_NAMES, Metrics
 
-from conftest import NOW, SECRET
+from conftest import NOW, SECRET, settings_for
 from factories import make_user, staff
 
 PASSWORD = "correct horse battery staple"
@@ -145,3 +148,25 @@ logging.getLogger("tortoise.db_client").info("SELECT hidden")
     assert record["request_id"] == "req-0123456789"
     assert record["free_bytes"] == 0
     assert "time" in record
+
+
+async def test_cache_hits_are_logged_at_debug(
+    db: str, clock: FixedClock, passwords: Passwords, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hit costs less than an INFO record would: it is recorded only at DEBUG."""
+    app = create_app(
+        settings_for(db, response_cache=True), clock=clock, passwords=passwords, background=False
+    )
+    query = {"query": "query Front { tags { name } }"}
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+            await client.post("/graphql", json=query)
+            await client.post("/graphql", json=query)  # a hit
+            assert [r.cached for r in _access(caplog)] == [False]  # type: ignore[attr-defined]
+            caplog.set_level(logging.DEBUG, logger=ACCESS_LOGGER)
+            hit = await client.post("/graphql", json=query)
+    (record,) = [r for r in _access(caplog) if r.levelno == logging.DEBUG]
+    assert record.cached is True  # type: ignore[attr-defined]
+    assert record.request_id == hit.headers["x-request-id"]  # type: ignore[attr-defined]
