@@ -151,13 +151,15 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     else:
         try:
             loaded = json.loads(body)
-        except ValueError:
-            loaded = None
-        if isinstance(loaded, list):
-            return await _serve_batch(scope, receive, send, run, body, loaded, public=public)
-        if not isinstance(loaded, dict):  # malformed: strawberry says what is wrong
+        except ValueError:  # not JSON: strawberry says what is wrong with it
             response = await run(scope, _replay(body, receive))
             return await response(scope, receive, send)
+        if isinstance(loaded, list):
+            return await _serve_batch(scope, receive, send, run, body, loaded, public=public)
+        if not isinstance(loaded, dict):
+            return await error_response(
+                400, "BAD_REQUEST", "the request body must be a JSON object"
+            )(scope, receive, send)
         params = loaded
 
     variables = params.get("variables")
