@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from cms.accounts.actor import Actor, Scope
@@ -13,9 +14,10 @@ from cms.accounts.permissions import require
 from cms.articles.models import ArticleAuthor
 from cms.assets.models import AssetState, MediaAsset
 from cms.authors.models import Author, AuthorKind
-from cms.delivery.changes import record_event
+from cms.delivery.changes import FeedTracker, record_event
 from cms.editing import Problems, get_live, save_versioned, with_unique_slug
 from cms.errors import Conflict
+from cms.feed.models import FeedItem
 from cms.patch import UNSET, Maybe
 
 MAX_NAME = 200
@@ -108,6 +110,12 @@ async def update_author(
     values = await _checked(fields, creating=False)
     async with in_transaction():
         author = await get_live(Author, author_id, "author", lock=True)
+        # the feed items of the articles they wrote show the byline: delta sync
+        # must hand them out again
+        articles = ArticleAuthor.filter(author_id=author.id).values("article_id")
+        tracker = await FeedTracker.start(
+            now, lambda: FeedItem.filter(article_id__in=Subquery(articles))
+        )
         if fields.slug is not UNSET and fields.slug is not None and fields.slug != author.slug:
 
             async def rename(slug: str) -> None:
@@ -119,6 +127,7 @@ async def update_author(
         )
         # bylines show in public output: caches must forget it
         await record_event("author.updated", "Author", author.id, now)
+        await tracker.finish(changed=True)
     return await Author.get(id=author_id)
 
 

@@ -40,11 +40,14 @@ async def current_change_number() -> int:
 
 
 async def _number_feed_items(ids: Iterable[int], number: int) -> None:
+    """One upsert per 500 items (an author's rename can touch thousands)."""
     conn = connections.get("default")
-    for item_id in ids:
+    pending = sorted(ids)
+    for start in range(0, len(pending), 500):
         p = Params()
+        rows = ", ".join(f"({p(i)}, {p(number)})" for i in pending[start : start + 500])
         await conn.execute_query(
-            f"INSERT INTO feed_sync (feed_item_id, seq) VALUES ({p(item_id)}, {p(number)})"
+            f"INSERT INTO feed_sync (feed_item_id, seq) VALUES {rows}"
             " ON CONFLICT (feed_item_id) DO UPDATE SET seq = excluded.seq",
             p.values,
         )

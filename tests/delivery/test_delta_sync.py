@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from strawberry.relay import to_base64
 
 from cms.accounts.actor import SYSTEM
+from cms.authors.service import AuthorFields, update_author
 from cms.clock import FixedClock
 from cms.delivery.bus import LocalBus
 from cms.delivery.epoch import LocalEpoch
@@ -21,6 +22,7 @@ from cms.feed.models import FeedItem, FeedItemKind
 from cms.feed.service import FeedItemFields
 
 from conftest import NOW, GraphQLClient
+from factories import make_article, make_author
 
 CHANGES = """query($since: String, $first: Int) {
   feedChanges(since: $since, first: $first) {
@@ -182,3 +184,40 @@ async def test_scheduled_items_enter_the_stream_at_their_time(
     await background(clock)
     await client.sync(gql)
     assert list(client.items.values()) == ["At noon"]
+
+
+@pytest.mark.usefixtures("app")
+async def test_a_renamed_author_resends_the_feed_items_of_their_articles(
+    gql: GraphQLClient, clock: FixedClock
+) -> None:
+    """The feed shows bylines: when an author is renamed, delta sync hands out again
+    the feed items of their articles (and only those)."""
+    writer, other = await make_author(name="Olena"), await make_author(name="Taras")
+    theirs = await make_article(published_at=NOW - timedelta(hours=1), authors=[writer])
+    not_theirs = await make_article(published_at=NOW - timedelta(hours=1), authors=[other])
+    items = {}
+    for article in (theirs, not_theirs):
+        item = await service.create_feed_item(
+            actor=SYSTEM,
+            fields=FeedItemFields(
+                kind=FeedItemKind.ARTICLE, headline=article.title, article_id=article.id
+            ),
+        )
+        await service.publish_feed_item(actor=SYSTEM, item_id=item.id, publish_at=None, now=NOW)
+        items[article.id] = to_base64("FeedItem", item.id)
+    since = (await gql(CHANGES, {"first": 10}))["data"]["feedChanges"]["nextSince"]
+
+    await update_author(
+        actor=SYSTEM,
+        author_id=writer.id,
+        version=None,
+        fields=AuthorFields(name="Olena Kovalenko"),
+        now=NOW,
+    )
+    changed = """query($since: String) { feedChanges(since: $since) {
+      items { id article { authors { name } } } deletedIds } }"""
+    result = (await gql(changed, {"since": since}))["data"]["feedChanges"]
+    assert result["items"] == [
+        {"id": items[theirs.id], "article": {"authors": [{"name": "Olena Kovalenko"}]}}
+    ]
+    assert result["deletedIds"] == []
