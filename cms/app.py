@@ -25,6 +25,7 @@ from cms.accounts.auth import BearerTokenBackend, unauthenticated_response
 from cms.accounts.passwords import Passwords
 from cms.accounts.throttle import DatabaseThrottle, RedisThrottle
 from cms.accounts.tokens import TokenHasher
+from cms.accounts.totp import SecretBox
 from cms.articles.preview import PreviewTokens
 from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
@@ -152,6 +153,7 @@ def create_app(
                 "storage": storage or storage_for(settings),
                 "passwords": passwords or Passwords(),
                 "token_hasher": TokenHasher(settings.secret_key),
+                "totp_box": SecretBox(settings.secret_key),
                 "previews": PreviewTokens(settings.secret_key),
                 "throttle": RedisThrottle(redis) if redis is not None else DatabaseThrottle(),
                 "redis": redis,

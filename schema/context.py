@@ -16,6 +16,7 @@ from cms.accounts.actor import Actor
 from cms.accounts.passwords import Passwords
 from cms.accounts.throttle import Throttle
 from cms.accounts.tokens import TokenHasher
+from cms.accounts.totp import SecretBox
 from cms.articles.preview import PreviewTokens
 from cms.pagination import CursorCodec
 from cms.settings import Settings
@@ -39,6 +40,7 @@ class Context:
     client_ip: str | None
     passwords: Passwords
     token_hasher: TokenHasher
+    totp_box: SecretBox
     throttle: Throttle
     previews: PreviewTokens
 

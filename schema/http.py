@@ -153,6 +153,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             client_ip=request.client.host if request.client else None,
             passwords=state.passwords,
             token_hasher=state.token_hasher,
+            totp_box=state.totp_box,
             throttle=state.throttle,
             previews=state.previews,
         )

@@ -36,6 +36,7 @@ from cms.accounts.tokens import (
     new_session_token,
 )
 from cms.authors.models import Author
+from cms.clock import NO_OFFSET
 from cms.errors import (
     BadUserInput,
     Conflict,
@@ -127,6 +128,7 @@ async def login(
     passwords: Passwords,
     throttle: Throttle,
     hasher: TokenHasher,
+    box: totp.SecretBox,
 ) -> LoginResult:
     """A new session for the right email and password (and TOTP code, when enabled).
 
@@ -145,7 +147,7 @@ async def login(
             for attempt in attempts:
                 await throttle.forgive(attempt)
             raise TotpRequired("a TOTP code is required")
-        if not await _accept_second_factor(user, totp_code, now, hasher):
+        if not await _accept_second_factor(user, totp_code, now, hasher, box):
             raise Unauthenticated("invalid TOTP code")
     for attempt in attempts:
         await throttle.forgive(attempt)
@@ -387,7 +389,9 @@ async def create_api_token(
         errors.append(FieldError("name", f"must be 1 to {MAX_NAME} characters"))
     if not scopes:
         errors.append(FieldError("scopes", "give at least one scope"))
-    if expires_at is not None and expires_at <= now:
+    if expires_at is not None and expires_at.utcoffset() is None:
+        errors.append(FieldError("expiresAt", NO_OFFSET))
+    elif expires_at is not None and expires_at <= now:
         errors.append(FieldError("expiresAt", "must be in the future"))
     if errors:
         raise BadUserInput("invalid token request", errors)
@@ -432,14 +436,15 @@ async def api_tokens_of(*, actor: Actor, user_id: int) -> list[ApiToken]:
 # --- TOTP ---------------------------------------------------------------------
 
 
-async def enable_totp(*, actor: Actor) -> tuple[str, str]:
-    """A fresh secret (pending until `confirm_totp`) and its otpauth:// URI."""
+async def enable_totp(*, actor: Actor, box: totp.SecretBox) -> tuple[str, str]:
+    """A fresh secret (pending until `confirm_totp`) and its otpauth:// URI; the
+    secret is stored sealed."""
     require(actor)
     user = await User.get(id=actor.user_id)
     if user.totp_enabled:
         raise Conflict("TOTP is enabled already; disable it first")
     secret = totp.new_secret()
-    await User.filter(id=user.id).update(totp_secret=secret, totp_last_step=None)
+    await User.filter(id=user.id).update(totp_secret=box.seal(secret, user.id), totp_last_step=None)
     return secret, totp.provisioning_uri(secret, user.email)
 
 
@@ -451,6 +456,7 @@ async def confirm_totp(
     now: datetime,
     throttle: Throttle,
     hasher: TokenHasher,
+    box: totp.SecretBox,
 ) -> list[str]:
     """Turns TOTP on once a code from the new secret checks out; returns the
     recovery codes, shown this once."""
@@ -459,7 +465,7 @@ async def confirm_totp(
     if user.totp_enabled or user.totp_secret is None:
         raise Conflict("call enableTotp first")
     attempts = await _record_attempts(user.email, client_ip, now, throttle)
-    if not await _accept_totp(user, code, now):
+    if not await _accept_totp(user, code, now, box):
         raise BadUserInput.for_field("code", "invalid TOTP code")
     for attempt in attempts:
         await throttle.forgive(attempt)
@@ -482,6 +488,7 @@ async def disable_totp(
     now: datetime,
     throttle: Throttle,
     hasher: TokenHasher,
+    box: totp.SecretBox,
 ) -> bool:
     """Turns TOTP off, given a current code or an unused recovery code."""
     require(actor)
@@ -489,7 +496,7 @@ async def disable_totp(
     if not user.totp_enabled:
         raise Conflict("TOTP is not enabled")
     attempts = await _record_attempts(user.email, client_ip, now, throttle)
-    if not await _accept_second_factor(user, code, now, hasher):
+    if not await _accept_second_factor(user, code, now, hasher, box):
         raise BadUserInput.for_field("code", "invalid TOTP or recovery code")
     for attempt in attempts:
         await throttle.forgive(attempt)
@@ -506,12 +513,13 @@ def _recovery_hash(hasher: TokenHasher, code: str) -> str:
     return hasher("recovery:" + totp.normalize_recovery_code(code))
 
 
-async def _accept_totp(user: User, code: str, now: datetime) -> bool:
+async def _accept_totp(user: User, code: str, now: datetime, box: totp.SecretBox) -> bool:
     """The code matches a step later than the last accepted one; that step is
     claimed with a conditional UPDATE, so a replay (even a concurrent one) fails."""
-    if user.totp_secret is None:
+    secret = box.open(user.totp_secret, user.id) if user.totp_secret is not None else None
+    if secret is None:
         return False
-    step = totp.matching_step(user.totp_secret, code, now)
+    step = totp.matching_step(secret, code, now)
     if step is None:
         return False
     claimed = await User.filter(
@@ -520,11 +528,13 @@ async def _accept_totp(user: User, code: str, now: datetime) -> bool:
     return claimed > 0
 
 
-async def _accept_second_factor(user: User, code: str, now: datetime, hasher: TokenHasher) -> bool:
+async def _accept_second_factor(
+    user: User, code: str, now: datetime, hasher: TokenHasher, box: totp.SecretBox
+) -> bool:
     """A TOTP code, or an unused recovery code (which is used up)."""
     if totp.looks_like_recovery_code(code):
         used = await RecoveryCode.filter(
             user_id=user.id, code_hash=_recovery_hash(hasher, code), used_at__isnull=True
         ).update(used_at=now)
         return used > 0
-    return await _accept_totp(user, code, now)
+    return await _accept_totp(user, code, now, box)

@@ -97,6 +97,7 @@ class AccountMutation:
             passwords=ctx.passwords,
             throttle=ctx.throttle,
             hasher=ctx.token_hasher,
+            box=ctx.totp_box,
         )
         return AuthPayload(
             token=result.token, expires_at=result.expires_at, user=UserType.from_row(result.user)
@@ -205,7 +206,7 @@ class AccountMutation:
         description="Starts TOTP set-up; confirmTotp turns it on.", extensions=allow(SIGNED_IN)
     )
     async def enable_totp(self, info: Info) -> TotpSetup:
-        secret, uri = await service.enable_totp(actor=info.context.actor)
+        secret, uri = await service.enable_totp(actor=info.context.actor, box=info.context.totp_box)
         return TotpSetup(secret=secret, otpauth_uri=uri)
 
     @strawberry.mutation(
@@ -223,6 +224,7 @@ class AccountMutation:
             now=ctx.now,
             throttle=ctx.throttle,
             hasher=ctx.token_hasher,
+            box=ctx.totp_box,
         )
 
     @strawberry.mutation(
@@ -240,4 +242,5 @@ class AccountMutation:
             now=ctx.now,
             throttle=ctx.throttle,
             hasher=ctx.token_hasher,
+            box=ctx.totp_box,
         )

@@ -10,6 +10,7 @@ import pytest
 
 from cms.accounts.models import RecoveryCode, User
 from cms.accounts.passwords import Passwords
+from cms.accounts.totp import SecretBox
 from cms.clock import FixedClock
 
 from conftest import NOW, SECRET, GraphQLClient
@@ -122,3 +123,44 @@ async def test_confirm_refuses_a_wrong_code(
     result = await gql(CONFIRM, {"code": wrong}, **auth)
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert not (await User.get(id=user.id)).totp_enabled
+
+
+@pytest.mark.usefixtures("app")
+async def test_secrets_are_sealed_at_rest(
+    gql: GraphQLClient, passwords: Passwords, clock: FixedClock
+) -> None:
+    """The database holds no usable secret: it is sealed under the secret key and
+    bound to its row; a sealed secret copied to another account does not open."""
+    secret, _, _ = await _enabled(gql, passwords, clock)
+    user = await User.get(email="two@example.org")
+    assert user.totp_secret is not None and user.totp_secret.startswith("v1:")
+    assert secret not in user.totp_secret
+    assert len(user.totp_secret) <= 128  # the column
+    box = SecretBox(SECRET)
+    assert box.open(user.totp_secret, user.id) == secret
+    assert box.open(user.totp_secret, user.id + 1) is None
+    assert (
+        SecretBox("another secret key, long enough to be one").open(user.totp_secret, user.id)
+        is None
+    )
+
+    # the attacker's own account, given the victim's sealed secret, cannot use it
+    other = await make_user(passwords, email="mallory@example.org")
+    await User.filter(id=other.id).update(totp_secret=user.totp_secret, totp_enabled=True)
+    clock.advance(seconds=30)
+    stolen = await gql(
+        """mutation($totp: String) { login(email: "mallory@example.org",
+        password: "correct horse battery staple", totpCode: $totp) { token } }""",
+        {"totp": pyotp.TOTP(secret).at(clock.now())},
+    )
+    assert stolen["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.usefixtures("app")
+async def test_secrets_stored_before_sealing_still_work(
+    gql: GraphQLClient, passwords: Passwords, clock: FixedClock
+) -> None:
+    secret = pyotp.random_base32()
+    await make_user(passwords, email="two@example.org", totp_secret=secret, totp_enabled=True)
+    ok = await gql(LOGIN, {"totp": pyotp.TOTP(secret).at(clock.now())})
+    assert ok["data"]["login"]["user"]["totpEnabled"] is True
