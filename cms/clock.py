@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
+# A time given without its offset is ambiguous (whose local time?): refused, not guessed.
+NO_OFFSET = "give the time with its UTC offset, e.g. 2026-11-26T12:00:00Z"
+
 
 class Clock(Protocol):
     def now(self) -> datetime:

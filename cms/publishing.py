@@ -10,7 +10,9 @@ from typing import Any
 from tortoise.expressions import F
 from tortoise.models import Model
 
+from cms.clock import NO_OFFSET
 from cms.content import ContentStatus
+from cms.errors import BadUserInput
 
 
 def publication(requested: datetime | None, now: datetime) -> tuple[ContentStatus, datetime]:
@@ -18,6 +20,8 @@ def publication(requested: datetime | None, now: datetime) -> tuple[ContentStatu
     a future one schedules."""
     if requested is None:
         return ContentStatus.PUBLISHED, now
+    if requested.utcoffset() is None:
+        raise BadUserInput.for_field("publishAt", NO_OFFSET)
     if requested <= now:
         return ContentStatus.PUBLISHED, requested
     return ContentStatus.SCHEDULED, requested

@@ -4,9 +4,10 @@ metadata, deletion, and the editors' media library."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
@@ -118,11 +119,14 @@ class MediaMutation:
         input: Annotated[MediaInput | None, arg("Its details.")] = None,
     ) -> MediaAssetType:
         ctx = info.context
-        upload: Any = file
+        if not isinstance(file, UploadFile):
+            # `Upload` takes any value; only a multipart part is a file, never an
+            # inline literal or a JSON variable
+            raise BadUserInput.for_field("file", "send the file as a multipart request part")
         row = await service.upload_media(
             actor=ctx.actor,
-            source=upload,
-            filename=getattr(upload, "filename", None),
+            source=file,
+            filename=file.filename,
             fields=_fields(input),
             storage=ctx.storage,
             max_bytes=ctx.settings.max_upload_bytes,

@@ -130,6 +130,23 @@ async def test_bad_token_requests_are_refused(gql: GraphQLClient, passwords: Pas
 
 
 @pytest.mark.usefixtures("app")
+async def test_an_expiry_needs_its_offset(gql: GraphQLClient, passwords: Passwords) -> None:
+    """An expiresAt without a UTC offset is BAD_USER_INPUT, never an internal error
+    from comparing it with the clock (found by the GraphQL fuzzer)."""
+    session = await session_for(await make_user(passwords), NOW, SECRET)
+    naive = (NOW + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    result = await gql(
+        CREATE,
+        {"input": {"name": "script", "scopes": ["CONTENT_READ"], "expiresAt": naive}},
+        **auth(session),
+    )
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", result
+    assert [f["field"] for f in error["extensions"]["fields"]] == ["expiresAt"]
+    assert await ApiToken.all().count() == 0
+
+
+@pytest.mark.usefixtures("app")
 async def test_last_used_is_coalesced(
     gql: GraphQLClient, passwords: Passwords, clock: FixedClock
 ) -> None:

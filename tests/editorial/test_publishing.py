@@ -99,6 +99,21 @@ async def test_publish_without_feed_entry(gql: GraphQLClient, passwords: Passwor
 
 
 @pytest.mark.usefixtures("app")
+async def test_a_publish_time_needs_its_offset(gql: GraphQLClient, passwords: Passwords) -> None:
+    """A publishAt without a UTC offset is BAD_USER_INPUT and changes nothing, never an
+    internal error from comparing it with the clock (found by the GraphQL fuzzer)."""
+    _, auth = await staff(passwords, Role.EDITOR, NOW, SECRET)
+    article = await make_article(slug="naive", status="DRAFT")
+    naive = (NOW + timedelta(hours=1)).replace(tzinfo=None).isoformat()
+    result = await gql(PUBLISH, {"id": gid(article.id), "at": naive}, **auth)
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", result
+    assert [f["field"] for f in error["extensions"]["fields"]] == ["publishAt"]
+    await article.refresh_from_db()
+    assert (article.status, article.version) == ("DRAFT", 1)
+
+
+@pytest.mark.usefixtures("app")
 async def test_corrections_are_public_dated_and_count_as_updates(
     gql: GraphQLClient, passwords: Passwords
 ) -> None:

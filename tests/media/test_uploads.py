@@ -23,7 +23,7 @@ from cms.clock import FixedClock
 from cms.settings import Settings
 from media.s3 import S3Storage
 
-from conftest import NOW, SECRET
+from conftest import NOW, SECRET, GraphQLClient
 from factories import staff
 
 UPLOAD = """mutation($file: Upload!, $input: MediaInput) {
@@ -245,6 +245,22 @@ async def test_the_public_cannot_upload(http: httpx.AsyncClient) -> None:
     """Without a token, an upload is UNAUTHENTICATED."""
     body = (await multipart(http, {}, png(), "a.png", "image/png")).json()
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.usefixtures("app")
+async def test_a_file_must_be_a_multipart_part(gql: GraphQLClient, passwords: Passwords) -> None:
+    """A value where the file should be, inline or as a JSON variable, is BAD_USER_INPUT
+    on `file`, never an internal error (found by the GraphQL fuzzer)."""
+    _, auth = await staff(passwords, Role.EDITOR, NOW, SECRET)
+    for result in (
+        await gql('mutation { uploadMedia(file: "") { id } }', **auth),
+        await gql(UPLOAD, {"file": "a.png"}, **auth),
+        await gql(UPLOAD, {"file": {"filename": "a.png"}}, **auth),
+    ):
+        error = result["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", result
+        assert error["extensions"]["fields"][0]["field"] == "file"
+    assert await MediaAsset.all().count() == 0
 
 
 async def test_direct_upload_that_lies_is_removed(
