@@ -166,7 +166,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     if variables is not None and len(json.dumps(variables)) > (
         MAX_PUBLIC_VARIABLES if public else MAX_EDITOR_VARIABLES
     ):
-        return await error_response(413, "BAD_REQUEST", "the variables are too large")(
+        return await error_response(413, "PAYLOAD_TOO_LARGE", "the variables are too large")(
             scope, receive, send
         )
     query = params.get("query")

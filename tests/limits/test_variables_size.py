@@ -16,7 +16,7 @@ async def test_variables_size(gql: GraphQLClient) -> None:
         "/graphql", json={"query": query, "variables": {"slug": "x" * (65 * 1024)}}
     )
     assert response.status_code == 413
-    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
     assert code(await gql(query, {"slug": "x" * 100})) is None
 
 
