@@ -35,8 +35,9 @@ from cms.delivery.response_cache import PersistedQueries, ResponseCache
 from cms.delivery.webhooks import TIMEOUT as WEBHOOK_TIMEOUT
 from cms.delivery.webhooks import deliver_due
 from cms.delivery.worker import run_worker
+from cms.errors import ServiceUnavailable
 from cms.feed.feeds_http import json_feed, rss_feed
-from cms.http import RequestContextMiddleware
+from cms.http import RequestContextMiddleware, error_response
 from cms.logs import install_redaction
 from cms.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from cms.pagination import CursorCodec
@@ -76,6 +77,13 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
     )
+
+
+async def service_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A dependency is down under a route outside GraphQL (feeds, media): a 503 that
+    says so, not a bare 500 (GraphQL reports the same error in its own answer)."""
+    assert isinstance(exc, ServiceUnavailable)
+    return error_response(503, exc.code, exc.message, headers={"Retry-After": "5"})
 
 
 def create_app(
@@ -207,6 +215,7 @@ def create_app(
             ),
             Middleware(RateLimitMiddleware),  # after authentication: tokens have their own
         ],
+        exception_handlers={ServiceUnavailable: service_unavailable},
         lifespan=lifespan,
     )
     return app

@@ -22,15 +22,26 @@ MODEL_MODULES = [
 # A statement running longer than this is cancelled by PostgreSQL: one runaway
 # query must not hold a pooled connection (and locks) for good.
 STATEMENT_TIMEOUT_MS = 15_000
+# A database that does not answer must fail a request in seconds rather than hang
+# it: opening a connection gives up after CONNECT_TIMEOUT_S, and a statement whose
+# answer never comes (a dead network; the server cancels slow statements itself,
+# earlier) after COMMAND_TIMEOUT_S. Both can be changed in the URL
+# (`?timeout=2&command_timeout=30`).
+CONNECT_TIMEOUT_S = 5
+COMMAND_TIMEOUT_S = STATEMENT_TIMEOUT_MS / 1000 + 5
 
 
 def _connection(database_url: str) -> str | dict[str, Any]:
-    """The connection config: PostgreSQL gets a statement timeout and a name to
-    be recognised by in pg_stat_activity; SQLite needs nothing."""
+    """The connection config: PostgreSQL gets timeouts, a name to be recognised by
+    in pg_stat_activity, and the client that reports a lost database as
+    SERVICE_UNAVAILABLE (`cms.db_postgres`); SQLite needs nothing."""
     if not database_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         return database_url
     config = expand_db_url(database_url)
+    config["engine"] = "cms.db_postgres"
     credentials = config["credentials"]
+    credentials.setdefault("timeout", CONNECT_TIMEOUT_S)
+    credentials["command_timeout"] = float(credentials.get("command_timeout", COMMAND_TIMEOUT_S))
     settings = dict(credentials.get("server_settings") or {})
     settings.setdefault("statement_timeout", str(STATEMENT_TIMEOUT_MS))
     credentials["server_settings"] = settings

@@ -96,7 +96,17 @@ class UnsupportedMediaType(CMSError):
 
 
 class StorageUnavailable(CMSError):
-    """Media storage failed; nothing was saved. Not a bug of ours, so the message is
-    shown (the code stays INTERNAL_SERVER_ERROR, as the contract has no other)."""
+    """Media storage answered with a refusal (a missing bucket, denied access);
+    nothing was saved. A misconfiguration rather than an outage, so the code stays
+    INTERNAL_SERVER_ERROR but the message is shown. An unreachable storage is
+    `ServiceUnavailable`."""
 
     code = "INTERNAL_SERVER_ERROR"
+
+
+class ServiceUnavailable(CMSError):
+    """A service the CMS depends on (the database, media storage) cannot be reached
+    right now. Not the caller's fault and not a bug: the same request may succeed
+    when it is retried."""
+
+    code = "SERVICE_UNAVAILABLE"

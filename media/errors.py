@@ -56,3 +56,11 @@ class StorageError(MediaError):
     """
 
     code = "INTERNAL_SERVER_ERROR"
+
+
+class StorageUnreachable(StorageError):
+    """The storage backend could not be reached at all (refused, reset or timed out
+    connections), as opposed to one that answered with a refusal. Nothing was
+    stored; the same request may succeed once the backend is back."""
+
+    code = "SERVICE_UNAVAILABLE"

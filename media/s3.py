@@ -15,12 +15,21 @@ import anyio
 import anyio.to_thread
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from media.errors import PayloadTooLarge, StorageError
+from media.errors import PayloadTooLarge, StorageError, StorageUnreachable
 from media.storage import PresignedPost, StoredObject
 
 POOL_SIZE = 32
+# A dead endpoint must fail a request within seconds, not hold an upload (and a
+# worker thread) for minutes: connecting is quick on any working network, and a
+# read waits for one response, never for a whole body.
+CONNECT_TIMEOUT = 3
+READ_TIMEOUT = 20
+ATTEMPTS = 3
+# The readiness probe asks once, quickly: an orchestrator repeats it anyway.
+PROBE = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 1, "mode": "standard"})
 _CHUNK = 1024 * 1024
 PRESIGNED_GET_LIFETIME = timedelta(hours=6)
 
@@ -41,20 +50,22 @@ class S3Storage:
         self._region = region
         self._public_base = public_base_url
         self._private = private
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path" if endpoint_url else "auto"},
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            max_pool_connections=POOL_SIZE,
+            retries={"max_attempts": ATTEMPTS, "mode": "standard"},
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
+        )
         self.client = client or boto3.client(
-            "s3",
-            region_name=region,
-            endpoint_url=endpoint_url,
-            config=Config(
-                signature_version="s3v4",
-                s3={"addressing_style": "path" if endpoint_url else "auto"},
-                request_checksum_calculation="when_required",
-                response_checksum_validation="when_required",
-                max_pool_connections=POOL_SIZE,
-                retries={"max_attempts": 3, "mode": "standard"},
-                connect_timeout=5,
-                read_timeout=30,
-            ),
+            "s3", region_name=region, endpoint_url=endpoint_url, config=config
+        )
+        # the readiness probe: same endpoint and credentials, one quick attempt
+        self._probe = client or boto3.client(
+            "s3", region_name=region, endpoint_url=endpoint_url, config=config.merge(PROBE)
         )
         self._limiter = anyio.CapacityLimiter(POOL_SIZE)
 
@@ -65,7 +76,7 @@ class S3Storage:
         try:
             return await anyio.to_thread.run_sync(run, limiter=self._limiter)
         except (BotoCoreError, ClientError) as exc:
-            raise StorageError("media storage did not accept the request") from exc
+            raise _failure(exc, "media storage did not accept the request") from exc
 
     async def put(self, key: str, source: BinaryIO, content_type: str) -> None:
         source.seek(0)
@@ -93,7 +104,7 @@ class S3Storage:
         try:
             return await anyio.to_thread.run_sync(run, limiter=self._limiter)
         except (BotoCoreError, ClientError) as exc:
-            raise StorageError("media storage did not answer") from exc
+            raise _failure(exc, "media storage did not answer") from exc
 
     async def download(self, key: str, dest: BinaryIO, max_bytes: int) -> int:
         def run() -> int:
@@ -112,7 +123,7 @@ class S3Storage:
         try:
             return await anyio.to_thread.run_sync(run, limiter=self._limiter)
         except (BotoCoreError, ClientError) as exc:
-            raise StorageError("could not read the object back") from exc
+            raise _failure(exc, "could not read the object back") from exc
 
     async def delete(self, key: str) -> None:
         await self._call(self.client.delete_object, Bucket=self.bucket, Key=key)
@@ -150,4 +161,12 @@ class S3Storage:
         return PresignedPost(url=post["url"], fields=dict(post["fields"]), expires_at=expires_at)
 
     async def check(self) -> None:
-        await self._call(self.client.head_bucket, Bucket=self.bucket)
+        await self._call(self._probe.head_bucket, Bucket=self.bucket)
+
+
+def _failure(exc: BotoCoreError | ClientError, message: str) -> StorageError:
+    """Unreachable (connection refused, reset or timed out) or refused by a storage
+    that answered: the first is worth retrying, the second usually is not."""
+    if isinstance(exc, BotoConnectionError | HTTPClientError):
+        return StorageUnreachable(message)
+    return StorageError(message)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 
 from cms.accounts.actor import PUBLIC, Actor
 from cms.accounts.service import authenticate_token
-from cms.errors import Unauthenticated
+from cms.errors import ServiceUnavailable, Unauthenticated
 from cms.http import error_response
 
 
@@ -40,6 +40,16 @@ def actor_of(conn: HTTPConnection) -> Actor:
     return user.actor if isinstance(user, ActorUser) else PUBLIC
 
 
+# what a client is told to wait before retrying while the database is down
+RETRY_AFTER_S = 5
+
+
+class CannotAuthenticate(AuthenticationError):
+    """The token could not be checked at all (the database is down). Starlette
+    hands only `AuthenticationError` to `on_error`, hence the base class; the
+    answer is a 503, never a 401, which would tell a client its token is bad."""
+
+
 class BearerTokenBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -55,11 +65,18 @@ class BearerTokenBackend(AuthenticationBackend):
             )
         except Unauthenticated as exc:
             raise AuthenticationError(exc.message) from exc
+        except ServiceUnavailable as exc:
+            raise CannotAuthenticate(exc.message) from exc
         return AuthCredentials(sorted(s.value for s in actor.scopes)), ActorUser(actor)
 
 
 def unauthenticated_response(conn: HTTPConnection, exc: AuthenticationError) -> JSONResponse:
-    """A GraphQL-shaped 401, so clients read it like any other error."""
+    """A GraphQL-shaped 401, so clients read it like any other error (a 503 when the
+    token could not be checked)."""
+    if isinstance(exc, CannotAuthenticate):
+        return error_response(
+            503, ServiceUnavailable.code, str(exc), headers={"Retry-After": str(RETRY_AFTER_S)}
+        )
     return error_response(
         401,
         "UNAUTHENTICATED",

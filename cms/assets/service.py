@@ -32,10 +32,12 @@ from cms.delivery.changes import record_event
 from cms.editing import Problems
 from cms.errors import (
     BadUserInput,
+    CMSError,
     Conflict,
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     StorageUnavailable,
     UnsupportedMediaType,
 )
@@ -149,7 +151,7 @@ async def _store_with_renditions(
             await _put_renditions(storage, key, spooled.name, stored, renditions)
     except media_errors.MediaError as exc:
         await _remove(storage, stored)
-        raise StorageUnavailable("media storage failed; nothing was saved") from exc
+        raise _storage_failed(exc, "media storage failed; nothing was saved") from exc
     except BaseException:
         await _remove(storage, stored)
         raise
@@ -169,6 +171,15 @@ async def _put_renditions(
         renditions.append(
             {"width": rendition.width, "height": rendition.height, "format": "webp", "key": rkey}
         )
+
+
+def _storage_failed(exc: media_errors.MediaError, message: str) -> CMSError:
+    """The domain's error for a storage failure: SERVICE_UNAVAILABLE while storage
+    cannot be reached (the same request may work when retried), otherwise a server
+    error whose message is shown."""
+    if isinstance(exc, media_errors.StorageUnreachable):
+        return ServiceUnavailable(message)
+    return StorageUnavailable(message)
 
 
 def _bytes_io(data: bytes) -> IO[bytes]:
@@ -288,7 +299,7 @@ async def complete_media_upload(
     try:
         found = await storage.head(asset.key)
     except media_errors.MediaError as exc:
-        raise StorageUnavailable("media storage did not answer; try again") from exc
+        raise _storage_failed(exc, "media storage did not answer; try again") from exc
     if found is None:
         raise BadUserInput.for_field("id", "the file has not arrived in storage yet")
 
@@ -305,7 +316,7 @@ async def complete_media_upload(
         except media_errors.PayloadTooLarge as exc:
             await reject(PayloadTooLarge(str(exc)))
         except media_errors.MediaError as exc:
-            raise StorageUnavailable("could not read the upload back; try again") from exc
+            raise _storage_failed(exc, "could not read the upload back; try again") from exc
         spooled.seek(0)
         digest = hashlib.sha256()
         while chunk := spooled.read(CHUNK):
@@ -326,7 +337,7 @@ async def complete_media_upload(
                 await _put_renditions(storage, asset.key, spooled.name, stored, renditions)
             except media_errors.MediaError as exc:
                 await _remove(storage, stored)
-                raise StorageUnavailable("media storage failed; try again") from exc
+                raise _storage_failed(exc, "media storage failed; try again") from exc
 
     async def write() -> MediaAsset:
         await MediaAsset.filter(id=asset.id, state=AssetState.PENDING).update(
@@ -395,5 +406,5 @@ async def delete_media_asset(
             for key in keys:
                 await storage.delete(key)
         except media_errors.MediaError as exc:
-            raise StorageUnavailable("media storage failed; nothing was deleted") from exc
+            raise _storage_failed(exc, "media storage failed; nothing was deleted") from exc
     return True
