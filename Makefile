@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench schema clean
+.PHONY: run test install lint bench soak schema clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# two instances on PostgreSQL and Redis under mixed load for 5 minutes (bench/README.md)
+SOAK_DATABASE ?= postgres://postgres@127.0.0.1:5432/postgres
+SOAK_REDIS ?= redis://127.0.0.1:6379/14
+soak: $(STAMP)
+	$(BIN)/python -m bench soak --database $(SOAK_DATABASE) --redis $(SOAK_REDIS) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
