@@ -138,6 +138,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CommandError(f"--port must be 1 to 65535, not {args.port}")
     if args.workers < 1:
         raise CommandError("--workers must be at least 1")
+    if not 1 <= args.keep_alive <= 3600:
+        raise CommandError(f"--keep-alive must be 1 to 3600 seconds, not {args.keep_alive}")
     if os.environ.get("CMS_SKIP_MIGRATE") != "1":  # a fleet migrates once, as a release step
         asyncio.run(run_migrations(settings))
     uvicorn.run(
@@ -148,6 +150,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         workers=args.workers,
         proxy_headers=False,
         timeout_graceful_shutdown=25,
+        # longer than the load balancer keeps an idle connection, so the balancer
+        # (not uvicorn) closes it: the other way round, a request it sends just as
+        # uvicorn closes is lost as a 502
+        timeout_keep_alive=args.keep_alive,
         # JSON (production) or text records; uvicorn's access log is replaced by
         # `cms.access`, which knows the request id, operation and caller
         log_config=logging_config(fmt=settings.log_format, level=settings.log_level),
@@ -172,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--keep-alive",
+        type=int,
+        default=75,
+        metavar="SECONDS",
+        help="idle keep-alive connections are closed after this long (default 75: more"
+        " than a load balancer's idle timeout, 60 on AWS ALB)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(handler=cmd_migrate)

@@ -65,6 +65,9 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
     result = cms("serve", "--port", "70000", cwd=tmp_path, CMS_SECRET_KEY=SECRET)
     assert result.returncode == 2
     assert "--port" in result.stderr
+    result = cms("serve", "--keep-alive", "0", cwd=tmp_path, CMS_SECRET_KEY=SECRET)
+    assert result.returncode == 2
+    assert "--keep-alive" in result.stderr
 
 
 def cms_input(*args: str, stdin: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -70,12 +70,21 @@ class LocalBus:
         return len(self._queues)
 
 
+def channel_for(redis: Redis) -> str:
+    """The channel of the deployment using this Redis database. Pub/sub channels
+    are server-wide (they ignore the database number), so two deployments sharing
+    a server on different databases (staging beside production, a test run) would
+    otherwise hear each other's events."""
+    database = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{CHANNEL}:{database}"
+
+
 class RedisBus:
     """Publishes to a Redis channel; one listener per instance feeds a LocalBus."""
 
-    def __init__(self, redis: Redis, channel: str = CHANNEL) -> None:
+    def __init__(self, redis: Redis, channel: str | None = None) -> None:
         self._redis = redis
-        self._channel = channel
+        self._channel = channel or channel_for(redis)
         self._local = LocalBus()
 
     async def publish(self, event: dict[str, Any]) -> None:
