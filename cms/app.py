@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -27,6 +27,7 @@ from cms.accounts.throttle import DatabaseThrottle, RedisThrottle
 from cms.accounts.tokens import TokenHasher
 from cms.accounts.totp import SecretBox
 from cms.articles.preview import PreviewTokens
+from cms.assets.service import sweep_storage
 from cms.clock import Clock, SystemClock
 from cms.db import tortoise_config
 from cms.delivery.bus import EventBus, LocalBus, RedisBus
@@ -124,6 +125,7 @@ def create_app(
                 redis = Redis.from_url(settings.redis_url)
                 stack.push_async_callback(redis.aclose)
             the_clock = clock or SystemClock()
+            the_storage = storage or storage_for(settings)
             bus: EventBus = RedisBus(redis) if redis is not None else LocalBus()
             epoch: Epoch = RedisEpoch(redis) if redis is not None else LocalEpoch()
             tasks = await stack.enter_async_context(anyio.create_task_group())
@@ -144,8 +146,17 @@ def create_app(
                         allow_private=settings.webhook_allow_private,
                     )
 
+                swept_at: list[datetime] = []
+
+                async def sweep() -> int:
+                    now = the_clock.now()
+                    if swept_at and now - swept_at[-1] < SWEEP_INTERVAL:
+                        return 0
+                    swept_at[:] = [now]
+                    return await sweep_storage(storage=the_storage, now=now)
+
                 stopping, stopped = anyio.Event(), anyio.Event()
-                tasks.start_soon(_worker, the_clock, bus, epoch, deliver, stopping, stopped)
+                tasks.start_soon(_worker, the_clock, bus, epoch, deliver, sweep, stopping, stopped)
                 stack.push_async_callback(_stop_worker, stopping, stopped)
             yield {
                 "settings": settings,
@@ -158,7 +169,7 @@ def create_app(
                 "rate_counter": RateCounter(redis),
                 "trusted_proxies": parse_networks(settings.trusted_proxies),
                 "cursors": CursorCodec(settings.secret_key),
-                "storage": storage or storage_for(settings),
+                "storage": the_storage,
                 "passwords": passwords or Passwords(),
                 "token_hasher": TokenHasher(settings.secret_key),
                 "totp_box": SecretBox(settings.secret_key),
@@ -224,6 +235,8 @@ def create_app(
 # Shutdown lets the background round under way finish (each of its steps is a
 # transaction) for at most this long, then cancels it, within uvicorn's 25 s.
 WORKER_STOP_SECONDS = 10
+# media storage garbage is looked for once a minute, not every round
+SWEEP_INTERVAL = timedelta(minutes=1)
 
 
 async def _worker(
@@ -231,11 +244,14 @@ async def _worker(
     bus: EventBus,
     epoch: Epoch,
     deliver: Callable[[], Awaitable[int]],
+    sweep: Callable[[], Awaitable[int]],
     stopping: anyio.Event,
     stopped: anyio.Event,
 ) -> None:
     try:
-        await run_worker(clock=clock, bus=bus, epoch=epoch, deliver=deliver, stopping=stopping)
+        await run_worker(
+            clock=clock, bus=bus, epoch=epoch, deliver=deliver, sweep=sweep, stopping=stopping
+        )
     finally:
         stopped.set()
 

@@ -44,3 +44,18 @@ class MediaAsset(Model):
     class Meta:
         table = "media_asset"
         indexes = (("created_at", "id"), ("created_by_id",))
+
+
+class StorageGarbage(Model):
+    """A stored object that must go but could not be deleted yet (storage was down,
+    or its asset was deleted and the objects follow after the commit). The worker's
+    sweep deletes the object, then the row."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=255, unique=True)
+    created_at = fields.DatetimeField()
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "storage_garbage"

@@ -6,12 +6,15 @@ counted (the size limit holds before the whole file is anywhere), sniffed from i
 name and declared type are never trusted), opened with Pillow under a pixel limit
 if it is an image, and only then stored under a server-made key. Stored objects
 and database rows never outlive each other: a failed store writes no row, and a
-failed row removes what was stored.
+failed row removes what was stored. An object that cannot be removed at once
+(storage is down) is recorded as garbage, which the background sweep deletes
+when storage answers again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any, Protocol
 
 import anyio.to_thread
+from tortoise.exceptions import BaseORMException
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -26,7 +30,7 @@ from cms.accounts.actor import Actor, Scope
 from cms.accounts.models import Role
 from cms.accounts.permissions import require, role_at_least
 from cms.articles.models import Article
-from cms.assets.models import AssetState, MediaAsset
+from cms.assets.models import AssetState, MediaAsset, StorageGarbage
 from cms.authors.models import Author
 from cms.delivery.changes import record_event
 from cms.editing import Problems
@@ -47,10 +51,16 @@ from media.images import ImageInfo, inspect_image, make_renditions
 from media.sniff import ALLOWED_TYPES, EXTENSIONS, sniff
 from media.storage import Storage, new_key, rendition_key
 
+log = logging.getLogger("cms.media")
+
 CHUNK = 256 * 1024
 HEAD_BYTES = 64
 MAX_FILENAME = 255
 DIRECT_UPLOAD_LIFETIME = timedelta(minutes=10)
+# a direct upload not completed within this long is dropped (object and row)
+PENDING_LIFETIME = timedelta(days=1)
+SWEEP_BATCH = 100
+MAX_SWEEP_BACKOFF = timedelta(days=1)
 
 
 class AsyncReader(Protocol):
@@ -139,7 +149,7 @@ async def _inspect(spooled: IO[bytes], size: int, checksum: str) -> _Checked:
 
 
 async def _store_with_renditions(
-    storage: Storage, key: str, spooled: IO[bytes], checked: _Checked
+    storage: Storage, key: str, spooled: IO[bytes], checked: _Checked, now: datetime
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """Stores the original and its renditions; on any failure removes what it stored."""
     stored: list[str] = []
@@ -150,10 +160,10 @@ async def _store_with_renditions(
         if checked.image is not None:
             await _put_renditions(storage, key, spooled.name, stored, renditions)
     except media_errors.MediaError as exc:
-        await _remove(storage, stored)
+        await _remove(storage, stored, now)
         raise _storage_failed(exc, "media storage failed; nothing was saved") from exc
     except BaseException:
-        await _remove(storage, stored)
+        await _remove(storage, stored, now)
         raise
     return stored, renditions
 
@@ -188,26 +198,85 @@ def _bytes_io(data: bytes) -> IO[bytes]:
     return io.BytesIO(data)
 
 
-async def _remove(storage: Storage, keys: list[str]) -> None:
-    """Best effort: a key that cannot be removed now is left for the sweeper, but
-    the caller's error (the real one) is what propagates."""
+async def _remove(storage: Storage, keys: list[str], now: datetime) -> None:
+    """Best effort: keys that cannot be removed now are recorded as garbage for the
+    sweep, but the caller's error (the real one) is what propagates."""
+    failed = []
     for key in keys:
         try:
             await storage.delete(key)
         except media_errors.MediaError:
+            failed.append(key)
+    if not failed:
+        return
+    try:
+        await _bury(failed, now)
+    except (BaseORMException, ServiceUnavailable):
+        # storage and database both down: only an operator can clean up now
+        log.error("stored objects left behind, delete them by hand: %s", failed)
+
+
+async def _bury(keys: list[str], now: datetime) -> None:
+    """Records objects to delete (in the caller's transaction, if any)."""
+    await StorageGarbage.bulk_create(
+        [StorageGarbage(key=key, created_at=now, next_attempt_at=now) for key in keys],
+        ignore_conflicts=True,
+    )
+
+
+async def _collect(storage: Storage, keys: list[str]) -> None:
+    """Deletes buried objects now; what storage refuses stays for the sweep."""
+    for key in keys:
+        try:
+            await storage.delete(key)
+        except media_errors.MediaError:
+            log.warning("media storage could not delete %s now; the sweep will", key)
             continue
+        await StorageGarbage.filter(key=key).delete()
 
 
 async def _with_rollback(
-    storage: Storage, keys: list[str], write: Callable[[], Awaitable[MediaAsset]]
+    storage: Storage, keys: list[str], now: datetime, write: Callable[[], Awaitable[MediaAsset]]
 ) -> MediaAsset:
     """Runs the database write; if it fails, the stored objects go too."""
     try:
         async with in_transaction():
             return await write()
     except BaseException:
-        await _remove(storage, keys)
+        await _remove(storage, keys, now)
         raise
+
+
+async def sweep_storage(*, storage: Storage, now: datetime) -> int:
+    """Background work: drops direct uploads never completed, and deletes buried
+    objects whose time has come (backing off while storage refuses). Safe on
+    several instances at once: rows are claimed by conditional deletes and
+    deleting an object twice is harmless. Returns how many objects went."""
+    stale = await MediaAsset.filter(
+        state=AssetState.PENDING, created_at__lt=now - PENDING_LIFETIME
+    ).limit(SWEEP_BATCH)
+    for asset in stale:
+        async with in_transaction():
+            if await MediaAsset.filter(id=asset.id, state=AssetState.PENDING).delete():
+                await _bury([asset.key], now)
+    done = 0
+    due = (
+        await StorageGarbage.filter(next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .limit(SWEEP_BATCH)
+    )
+    for garbage in due:
+        try:
+            await storage.delete(garbage.key)
+        except media_errors.MediaError:
+            wait = min(timedelta(minutes=2**garbage.attempts), MAX_SWEEP_BACKOFF)
+            await StorageGarbage.filter(id=garbage.id).update(
+                attempts=garbage.attempts + 1, next_attempt_at=now + wait
+            )
+            continue
+        await StorageGarbage.filter(id=garbage.id).delete()
+        done += 1
+    return done
 
 
 async def upload_media(
@@ -227,7 +296,7 @@ async def upload_media(
         size, checksum = await _spool(source, spooled, max_bytes)
         checked = await _inspect(spooled, size, checksum)
         key = new_key(now, EXTENSIONS[checked.content_type])
-        stored, renditions = await _store_with_renditions(storage, key, spooled, checked)
+        stored, renditions = await _store_with_renditions(storage, key, spooled, checked, now)
 
     async def write() -> MediaAsset:
         asset = await MediaAsset.create(
@@ -246,7 +315,7 @@ async def upload_media(
         await _announce("media.created", asset, now)
         return asset
 
-    return await _with_rollback(storage, stored, write)
+    return await _with_rollback(storage, stored, now, write)
 
 
 async def create_media_upload(
@@ -284,7 +353,7 @@ async def create_media_upload(
 
 
 async def complete_media_upload(
-    *, actor: Actor, asset_id: int, storage: Storage, max_bytes: int
+    *, actor: Actor, asset_id: int, storage: Storage, max_bytes: int, now: datetime
 ) -> MediaAsset:
     """Checks that a direct upload really arrived and is what it claimed to be, then
     measures it; anything else deletes the object and the pending asset."""
@@ -304,7 +373,7 @@ async def complete_media_upload(
         raise BadUserInput.for_field("id", "the file has not arrived in storage yet")
 
     async def reject(error: Exception) -> None:
-        await _remove(storage, [asset.key])
+        await _remove(storage, [asset.key], now)
         await MediaAsset.filter(id=asset.id).delete()
         raise error
 
@@ -336,11 +405,11 @@ async def complete_media_upload(
             try:
                 await _put_renditions(storage, asset.key, spooled.name, stored, renditions)
             except media_errors.MediaError as exc:
-                await _remove(storage, stored)
+                await _remove(storage, stored, now)
                 raise _storage_failed(exc, "media storage failed; try again") from exc
 
     async def write() -> MediaAsset:
-        await MediaAsset.filter(id=asset.id, state=AssetState.PENDING).update(
+        completed = await MediaAsset.filter(id=asset.id, state=AssetState.PENDING).update(
             state=AssetState.READY,
             byte_size=checked.size,
             checksum=checked.checksum,
@@ -348,11 +417,13 @@ async def complete_media_upload(
             height=checked.image.height if checked.image else None,
             renditions=renditions,
         )
+        if not completed:  # swept meanwhile (abandoned for a day), or completed twice
+            raise NotFound("no such pending upload")
         ready = await MediaAsset.get(id=asset.id)
-        await _announce("media.created", ready, ready.updated_at)
+        await _announce("media.created", ready, now)
         return ready
 
-    return await _with_rollback(storage, stored, write)
+    return await _with_rollback(storage, stored, now, write)
 
 
 async def _announce(event: str, asset: MediaAsset, now: datetime) -> None:
@@ -400,11 +471,8 @@ async def delete_media_asset(
         keys = [asset.key, *(r["key"] for r in asset.renditions)]
         await MediaAsset.filter(id=asset.id).delete()
         await record_event("media.deleted", "MediaAsset", asset.id, now)
-        # objects go last, once the row is gone for good; if storage fails now the
-        # transaction rolls back and the row stays, pointing at its objects
-        try:
-            for key in keys:
-                await storage.delete(key)
-        except media_errors.MediaError as exc:
-            raise _storage_failed(exc, "media storage failed; nothing was deleted") from exc
+        # the row and the promise to delete its objects commit together
+        await _bury(keys, now)
+    # then the objects; whatever storage refuses now, the sweep deletes later
+    await _collect(storage, keys)
     return True

@@ -1,6 +1,7 @@
 """The background work every instance runs: announcing scheduled publications,
-dispatching the outbox, delivering webhooks. Instances coordinate through the
-database, so running one or ten changes nothing but speed."""
+dispatching the outbox, delivering webhooks, sweeping media storage. Instances
+coordinate through the database, so running one or ten changes nothing but
+speed."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ async def work_once(
     bus: EventBus,
     epoch: Epoch,
     deliver: Callable[[], Awaitable[int]] | None = None,
+    sweep: Callable[[], Awaitable[int]] | None = None,
     stopping: anyio.Event | None = None,
 ) -> int:
     """One round of all the work; returns how many things it did. Each step is
@@ -39,6 +41,8 @@ async def work_once(
         done += dispatched
     if deliver is not None and not stop():
         done += await deliver()
+    if sweep is not None and not stop():
+        done += await sweep()
     return done
 
 
@@ -48,6 +52,7 @@ async def run_worker(
     bus: EventBus,
     epoch: Epoch,
     deliver: Callable[[], Awaitable[int]] | None = None,
+    sweep: Callable[[], Awaitable[int]] | None = None,
     wake: anyio.Event | None = None,
     poll: float = POLL_SECONDS,
     stopping: anyio.Event | None = None,
@@ -57,7 +62,14 @@ async def run_worker(
     stopping = stopping or anyio.Event()
     while not stopping.is_set():
         try:
-            await work_once(clock=clock, bus=bus, epoch=epoch, deliver=deliver, stopping=stopping)
+            await work_once(
+                clock=clock,
+                bus=bus,
+                epoch=epoch,
+                deliver=deliver,
+                sweep=sweep,
+                stopping=stopping,
+            )
         except Exception:  # the loop must outlive a database hiccup; the log has it
             log.exception("background work failed; retrying")
         with anyio.move_on_after(poll):

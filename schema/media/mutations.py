@@ -170,6 +170,7 @@ class MediaMutation:
             asset_id=_asset_id(id),
             storage=ctx.storage,
             max_bytes=ctx.settings.max_upload_bytes,
+            now=ctx.now,
         )
         return MediaAssetType.from_row(row, info)
 

@@ -18,7 +18,7 @@ from strawberry.relay import to_base64
 from cms.accounts.models import Role
 from cms.accounts.passwords import Passwords
 from cms.app import create_app
-from cms.assets.models import MediaAsset
+from cms.assets.models import MediaAsset, StorageGarbage
 from cms.clock import FixedClock
 from cms.settings import Settings
 from media.local import LocalStorage
@@ -206,6 +206,7 @@ async def test_delete_is_refused_while_in_use(
     assert done["data"] == {"deleteMediaAsset": True}
     assert stored_keys(storage) == set()
     assert await MediaAsset.all().count() == 0
+    assert await StorageGarbage.all().count() == 0  # deleted at once: nothing left to sweep
 
 
 async def test_metadata_and_focal_point(http: httpx.AsyncClient, passwords: Passwords) -> None:
