@@ -19,7 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tortoise import connections
 from tortoise.exceptions import BaseORMException
 
+from cms.assets.models import StorageGarbage
 from cms.delivery.models import DeliveryState, WebhookDelivery
+from cms.errors import ServiceUnavailable
 from cms.logs import OBSERVED_SCOPE_KEY, log_access
 
 log = logging.getLogger("cms.metrics")
@@ -96,6 +98,11 @@ class Metrics:
         )
         self.webhook_backlog = Gauge(
             "cms_webhook_backlog", "Webhook deliveries waiting to be sent.", registry=self.registry
+        )
+        self.storage_garbage = Gauge(
+            "cms_storage_garbage",
+            "Stored objects waiting to be deleted by the sweep (storage refused so far).",
+            registry=self.registry,
         )
 
     def operation_label(self, name: str | None) -> str:
@@ -180,7 +187,8 @@ async def metrics_endpoint(request: Request) -> Response:
         metrics.webhook_backlog.set(
             await WebhookDelivery.filter(state=DeliveryState.PENDING).count()
         )
-    except (BaseORMException, OSError):
+        metrics.storage_garbage.set(await StorageGarbage.all().count())
+    except (BaseORMException, ServiceUnavailable, OSError):
         # the database is down: /readyz says so; the rest of the metrics still help
-        log.warning("metrics: the webhook backlog could not be read", exc_info=True)
+        log.warning("metrics: the backlogs could not be read", exc_info=True)
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
