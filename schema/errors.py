@@ -96,8 +96,17 @@ class ErrorCodes(SchemaExtension):
             self._code(error)
             raise
         context = self.execution_context
+        # strawberry puts execution errors in both lists: each is coded (and an
+        # unexpected one logged) once
+        done: dict[int, GraphQLError] = {}
+
+        def code_once(error: GraphQLError) -> GraphQLError:
+            if id(error) not in done:
+                done[id(error)] = self._code(error)
+            return done[id(error)]
+
         for error in context.pre_execution_errors or ():
-            self._code(error)  # validation errors: coded in place, never masked
+            code_once(error)  # validation errors: coded in place, never masked
         result = context.result
         if result is not None and result.errors:
-            result.errors = [self._code(e) for e in result.errors]
+            result.errors = [code_once(e) for e in result.errors]

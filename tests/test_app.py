@@ -88,6 +88,8 @@ async def test_unexpected_errors_are_masked(
     assert "secret" not in str(result)
     assert "SELECT secret FROM internals" in caplog.text
     assert "req-1234abcd" in caplog.text  # the log line an operator finds by the id
+    logged = [r for r in caplog.records if r.getMessage().startswith("unexpected error")]
+    assert len(logged) == 1  # once, not once per list strawberry keeps it in
 
 
 async def test_metrics_count_and_time_requests(client: httpx.AsyncClient) -> None:
