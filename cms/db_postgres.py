@@ -12,6 +12,8 @@ with the driver, every caller sees the one domain error with the code
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
@@ -56,21 +58,28 @@ def _closed(connection: asyncpg.Connection | None) -> bool:
         return True
 
 
+@contextmanager
+def _lost_is_unavailable(client: Any) -> Iterator[None]:
+    """A lost connection under `client` leaves as `ServiceUnavailable`."""
+    try:
+        yield
+    except _LOST as exc:
+        raise _unavailable(exc) from exc
+    except asyncpg.InterfaceError as exc:
+        # also raised for misuse (a bug): only a closed connection is an outage
+        if not _closed(client._connection):
+            raise
+        raise _unavailable(exc) from exc
+
+
 class _Translating:
     """Mixed into a client: a lost connection leaves as `ServiceUnavailable`."""
 
     _connection: asyncpg.Connection | None
 
     async def _translate_exceptions(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _lost_is_unavailable(self):
             return await super()._translate_exceptions(func, *args, **kwargs)  # type: ignore[misc]
-        except _LOST as exc:
-            raise _unavailable(exc) from exc
-        except asyncpg.InterfaceError as exc:
-            # also raised for misuse (a bug): only a closed connection is an outage
-            if not _closed(self._connection):
-                raise
-            raise _unavailable(exc) from exc
 
 
 class PostgresClient(_Translating, AsyncpgDBClient):
@@ -89,14 +98,8 @@ class _Transaction(_Translating, TransactionWrapper):
     async def commit(self) -> None:
         # a connection lost before COMMIT was sent rolled back; one lost after it
         # leaves the outcome unknown, and the message says only "try again"
-        try:
+        with _lost_is_unavailable(self):
             await super().commit()
-        except _LOST as exc:
-            raise _unavailable(exc) from exc
-        except asyncpg.InterfaceError as exc:
-            if not _closed(self._connection):
-                raise
-            raise _unavailable(exc) from exc
 
     async def rollback(self) -> None:
         if _closed(self._connection):

@@ -110,3 +110,26 @@ class ServiceUnavailable(CMSError):
     when it is retried."""
 
     code = "SERVICE_UNAVAILABLE"
+
+
+# Every `extensions.code` an answer can carry: the contract's (API.md), and the
+# ones the CMS adds where the contract is silent (README, "Errors").
+CONTRACT_CODES = frozenset(
+    {
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+        "BAD_USER_INPUT",
+        "CONFLICT",
+        "RATE_LIMITED",
+        "PAYLOAD_TOO_LARGE",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "QUERY_TOO_COMPLEX",
+        "PERSISTED_QUERY_NOT_FOUND",
+        "INTERNAL_SERVER_ERROR",
+    }
+)
+ADDED_CODES = frozenset({"BAD_REQUEST", "TIMEOUT", "SERVICE_UNAVAILABLE"})
+ERROR_CODES = CONTRACT_CODES | ADDED_CODES

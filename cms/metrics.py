@@ -21,7 +21,7 @@ from tortoise.exceptions import BaseORMException
 
 from cms.assets.models import StorageGarbage
 from cms.delivery.models import DeliveryState, WebhookDelivery
-from cms.errors import ServiceUnavailable
+from cms.errors import ERROR_CODES, ServiceUnavailable
 from cms.logs import OBSERVED_SCOPE_KEY, log_access
 
 log = logging.getLogger("cms.metrics")
@@ -30,26 +30,6 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # operation names are chosen by clients: the label keeps a bounded set of them
 MAX_OPERATION_NAMES = 200
 _OPERATION_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
-ERROR_CODES = frozenset(
-    {
-        "UNAUTHENTICATED",
-        "FORBIDDEN",
-        "NOT_FOUND",
-        "GRAPHQL_PARSE_FAILED",
-        "GRAPHQL_VALIDATION_FAILED",
-        "BAD_USER_INPUT",
-        "CONFLICT",
-        "RATE_LIMITED",
-        "PAYLOAD_TOO_LARGE",
-        "UNSUPPORTED_MEDIA_TYPE",
-        "QUERY_TOO_COMPLEX",
-        "PERSISTED_QUERY_NOT_FOUND",
-        "INTERNAL_SERVER_ERROR",
-        "TIMEOUT",
-        "SERVICE_UNAVAILABLE",
-        "BAD_REQUEST",
-    }
-)
 
 ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/feed.json", "/feed.xml")
 
