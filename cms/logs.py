@@ -55,11 +55,16 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 
 
 class RequestIdFilter(logging.Filter):
-    """Every record made while a request is handled carries its id."""
+    """Every record made while a request is handled carries its id (`missing`
+    outside requests)."""
+
+    def __init__(self, missing: str | None = None) -> None:
+        super().__init__()
+        self.missing = missing
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not hasattr(record, "request_id"):
-            record.request_id = REQUEST_ID.get()
+        if getattr(record, "request_id", None) is None:
+            record.request_id = REQUEST_ID.get() or self.missing
         return True
 
 
@@ -82,7 +87,9 @@ def logging_config(*, fmt: str, level: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": RequestIdFilter}},
+        "filters": {
+            "request_id": {"()": RequestIdFilter, "missing": None if fmt == "json" else "-"}
+        },
         "formatters": {"default": formatter},
         "handlers": {
             "stderr": {
