@@ -11,6 +11,11 @@ from typing import Any
 import anyio
 import httpx
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
@@ -55,6 +60,8 @@ from schema.http_cache import ResponseCacheMiddleware
 
 log = logging.getLogger("cms.app")
 
+REDIS_TIMEOUT = 2.0  # seconds to connect to Redis, and for each command
+
 
 async def healthz(request: Request) -> JSONResponse:
     """The process is up (no dependency is checked)."""
@@ -62,7 +69,10 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """The database and the media storage answer; 503 otherwise."""
+    """The database and the media storage answer; 503 otherwise. Redis, when
+    configured, is reported but does not decide: without it every instance still
+    serves (uncached, rate limits per instance, no live events across instances),
+    and taking them all out of the balancer would be an outage."""
     checks = {"database": "up", "storage": "up"}
     try:
         await connections.get("default").execute_query("SELECT 1")
@@ -75,9 +85,16 @@ async def readyz(request: Request) -> JSONResponse:
         log.warning("readiness check failed: storage", exc_info=True)
         checks["storage"] = "down"
     ready = all(v == "up" for v in checks.values())
-    return JSONResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
-    )
+    body = {"status": "ok" if ready else "unavailable", **checks}
+    redis = request.state.redis
+    if redis is not None:
+        try:
+            await redis.ping()
+            body["redis"] = "up"
+        except RedisError:
+            log.warning("readiness check: Redis cannot be reached (degraded, still ready)")
+            body["redis"] = "down"
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def service_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -122,7 +139,19 @@ def create_app(
             )
             redis = None
             if settings.redis_url is not None:
-                redis = Redis.from_url(settings.redis_url)
+                # a Redis that does not answer must not hang requests: every
+                # command gives up after REDIS_TIMEOUT (subscriptions wait on)
+                redis = Redis.from_url(
+                    settings.redis_url,
+                    socket_connect_timeout=REDIS_TIMEOUT,
+                    socket_timeout=REDIS_TIMEOUT,
+                    # a pooled connection that died with a Redis restart is found
+                    # out by the command using it, which tries once more on a new
+                    # one; more tries would only make requests wait out an outage
+                    retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
+                    retry_on_error=[RedisConnectionError, RedisTimeoutError],
+                    health_check_interval=15,
+                )
                 stack.push_async_callback(redis.aclose)
             the_clock = clock or SystemClock()
             the_storage = storage or storage_for(settings)
@@ -133,7 +162,10 @@ def create_app(
             if isinstance(bus, RedisBus):
                 listening = anyio.Event()
                 tasks.start_soon(bus.listen, listening)
-                await listening.wait()
+                with anyio.move_on_after(REDIS_TIMEOUT * 2):
+                    await listening.wait()
+                if not listening.is_set():  # it keeps trying; the API works meanwhile
+                    log.warning("live events: Redis cannot be reached at start-up")
             http = await stack.enter_async_context(
                 httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False)
             )

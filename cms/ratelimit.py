@@ -12,13 +12,17 @@ costs, which is what the cache is for.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cms.http import error_response
+
+log = logging.getLogger("cms.ratelimit")
 
 WINDOW_SECONDS = 60
 
@@ -66,11 +70,16 @@ class Counter:
     async def hit(self, key: str, window: int) -> int:
         if self._redis is not None:
             name = f"cms:rate:{key}:{window}"
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(name)
-                pipe.expire(name, WINDOW_SECONDS * 2)
-                count, _ = await pipe.execute()
-            return int(count)
+            try:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    pipe.incr(name)
+                    pipe.expire(name, WINDOW_SECONDS * 2)
+                    count, _ = await pipe.execute()
+                return int(count)
+            except RedisError:
+                # counted by this instance alone until Redis is back: the limits
+                # still hold per instance, and the API stays up
+                log.warning("rate limits: Redis cannot be reached; counting locally")
         if len(self._local) > 100_000:  # old windows go
             self._local = {k: v for k, v in self._local.items() if k[1] >= window}
         count = self._local.get((key, window), 0) + 1

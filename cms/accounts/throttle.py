@@ -14,6 +14,7 @@ hold across instances. Time comes from the caller (an injectable clock).
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import uuid
 from dataclasses import dataclass
@@ -21,9 +22,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from cms.accounts.models import LoginFailure
-from cms.errors import RateLimited
+from cms.errors import RateLimited, ServiceUnavailable
+
+log = logging.getLogger("cms.throttle")
 
 WINDOW = timedelta(minutes=5)
 
@@ -111,12 +115,18 @@ class RedisThrottle:
         member = uuid.uuid4().hex
         ts = now.timestamp()
         window = limit.window.total_seconds()
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(name, "-inf", ts - window)  # a failure counts for `window`
-            pipe.zadd(name, {member: ts})
-            pipe.zrange(name, 0, -1, withscores=True)
-            pipe.expire(name, math.ceil(window))
-            _, _, entries, _ = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(name, "-inf", ts - window)  # a failure counts for `window`
+                pipe.zadd(name, {member: ts})
+                pipe.zrange(name, 0, -1, withscores=True)
+                pipe.expire(name, math.ceil(window))
+                _, _, entries, _ = await pipe.execute()
+        except RedisError as exc:
+            # attempts that cannot be counted are not allowed: guessing passwords
+            # must not get easier while Redis is down
+            log.warning("sign-in throttle: Redis cannot be reached")
+            raise ServiceUnavailable("signing in is unavailable right now; try again") from exc
         if len(entries) > limit.max_failures:
             await self._redis.zrem(name, member)
             earlier = [
@@ -130,4 +140,7 @@ class RedisThrottle:
         return Attempt(key=name, token=member)
 
     async def forgive(self, attempt: Attempt) -> None:
-        await self._redis.zrem(attempt.key, attempt.token)
+        try:
+            await self._redis.zrem(attempt.key, attempt.token)
+        except RedisError:  # it expires with its window
+            log.warning("sign-in throttle: Redis cannot be reached; an attempt stays counted")

@@ -8,6 +8,7 @@ allowed to hold memory without limit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -15,10 +16,12 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 log = logging.getLogger("cms.bus")
 CHANNEL = "cms:feed-events"
 QUEUE_SIZE = 256
+RETRY_SECONDS = 1.0  # between attempts to listen again once Redis went away
 
 
 class EventBus(Protocol):
@@ -88,24 +91,36 @@ class RedisBus:
         self._local = LocalBus()
 
     async def publish(self, event: dict[str, Any]) -> None:
-        await self._redis.publish(self._channel, json.dumps(event))
+        """Best effort, like every live event: while Redis cannot be reached the
+        event is lost to subscribers (the change itself is committed, and
+        `feedChanges` has it)."""
+        try:
+            await self._redis.publish(self._channel, json.dumps(event))
+        except RedisError as exc:
+            log.warning("live events: Redis cannot be reached (%s); an event was not sent", exc)
 
     def subscribe(self) -> Any:
         return self._local.subscribe()
 
     async def listen(self, ready: asyncio.Event | None = None) -> None:
-        """Runs until cancelled: relays the channel to this instance's subscribers."""
-        pubsub = self._redis.pubsub()
-        await pubsub.subscribe(self._channel)
-        if ready is not None:
-            ready.set()
-        try:
-            async for message in pubsub.listen():
-                if message.get("type") != "message":
-                    continue
-                try:
-                    self._local.fan_out(json.loads(message["data"]))
-                except ValueError:
-                    log.warning("ignoring a malformed event on %s", self._channel)
-        finally:
-            await pubsub.aclose()
+        """Runs until cancelled: relays the channel to this instance's subscribers,
+        subscribing again (every `RETRY_SECONDS`) whenever Redis goes away."""
+        while True:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(self._channel)
+                if ready is not None:
+                    ready.set()
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    try:
+                        self._local.fan_out(json.loads(message["data"]))
+                    except ValueError:
+                        log.warning("ignoring a malformed event on %s", self._channel)
+            except RedisError:
+                log.warning("live events: Redis cannot be reached; listening again soon")
+            finally:
+                with contextlib.suppress(RedisError):
+                    await pubsub.aclose()
+            await asyncio.sleep(RETRY_SECONDS)

@@ -4,10 +4,15 @@ once. Shared through Redis when configured; per process otherwise."""
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger("cms.epoch")
 
 KEY = "cms:content-epoch"
 
@@ -34,24 +39,56 @@ class RedisEpoch:
     """The shared epoch, read from Redis at most every `reuse` seconds: a cache hit
     then costs no round trip (a Redis GET per hit halved the hit rate). Another
     instance's change is seen within `reuse`, well inside the answers' own
-    max-age; this instance's own changes (`bump`) are seen at once."""
+    max-age; this instance's own changes (`bump`) are seen at once.
 
-    def __init__(self, redis: Redis, key: str = KEY, reuse: float = 0.1) -> None:
+    While Redis cannot be reached, nobody can tell whether another instance
+    changed something, so the epoch is a new number no cache entry has for every
+    `reuse` window (the cache is bypassed, not trusted), and Redis is asked
+    again after `retry` seconds. The first contact after an outage moves the
+    shared epoch, so nothing cached before the outage is served after it.
+    """
+
+    def __init__(
+        self, redis: Redis, key: str = KEY, reuse: float = 0.1, retry: float = 1.0
+    ) -> None:
         self._redis = redis
         self._key = key
         self._reuse = reuse
+        self._retry = retry
         self._value = 0
         self._read_at = float("-inf")
+        self._lost = False
+        self._unknown = itertools.count(-1, -1)
 
     async def current(self) -> int:
         now = time.monotonic()
         if now - self._read_at >= self._reuse:
-            value = await self._redis.get(self._key)
-            self._value = int(value) if value is not None else 0
-            self._read_at = now
+            try:
+                if self._lost:
+                    self._value = int(await self._redis.incr(self._key))
+                    log.warning("content epoch: Redis is back; cached answers retired")
+                else:
+                    value = await self._redis.get(self._key)
+                    self._value = int(value) if value is not None else 0
+                self._lost = False
+                self._read_at = now
+            except RedisError:
+                self._unreachable(now)
         return self._value
 
     async def bump(self) -> int:
-        self._value = int(await self._redis.incr(self._key))
-        self._read_at = time.monotonic()
+        try:
+            self._value = int(await self._redis.incr(self._key))
+            self._lost = False
+            self._read_at = time.monotonic()
+        except RedisError:
+            self._unreachable(time.monotonic())
         return self._value
+
+    def _unreachable(self, now: float) -> None:
+        if not self._lost:
+            log.warning("content epoch: Redis cannot be reached; caching is off until it is")
+        self._lost = True
+        self._value = next(self._unknown)
+        # this number serves `reuse` like a read one; Redis is tried after `retry`
+        self._read_at = now - self._reuse + self._retry

@@ -14,16 +14,20 @@ what instances share.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from cms.articles.models import Article
 from cms.content import ContentStatus
 from cms.feed.models import FeedItem
 from cms.videos.models import VideoEmbed
+
+log = logging.getLogger("cms.cache")
 
 MAX_ENTRIES = 2000
 MAX_ENTRY_BYTES = 512 * 1024
@@ -103,14 +107,23 @@ class PersistedQueries:
         self._max = max_entries
 
     async def get(self, sha256: str) -> str | None:
+        """None when unknown, or when Redis cannot be asked: the client then sends
+        the document itself, as the protocol has it."""
         if self._redis is not None:
-            value = await self._redis.get(f"cms:apq:{sha256}")
+            try:
+                value = await self._redis.get(f"cms:apq:{sha256}")
+            except RedisError:
+                log.warning("persisted queries: Redis cannot be reached")
+                return None
             return value.decode() if isinstance(value, bytes) else value
         return self._local.get(sha256)
 
     async def put(self, sha256: str, query: str) -> None:
         if self._redis is not None:
-            await self._redis.set(f"cms:apq:{sha256}", query, ex=7 * 24 * 3600)
+            try:
+                await self._redis.set(f"cms:apq:{sha256}", query, ex=7 * 24 * 3600)
+            except RedisError:
+                log.warning("persisted queries: Redis cannot be reached; not kept")
             return
         self._local[sha256] = query
         while len(self._local) > self._max:
