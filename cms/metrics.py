@@ -79,6 +79,11 @@ class Metrics:
         self.webhook_backlog = Gauge(
             "cms_webhook_backlog", "Webhook deliveries waiting to be sent.", registry=self.registry
         )
+        self.live_subscribers = Gauge(
+            "cms_live_subscribers",
+            "feedEvents subscriptions open on this instance.",
+            registry=self.registry,
+        )
         self.storage_garbage = Gauge(
             "cms_storage_garbage",
             "Stored objects waiting to be deleted by the sweep (storage refused so far).",
@@ -163,6 +168,7 @@ async def metrics_endpoint(request: Request) -> Response:
     metrics.cache.labels("hit").set(cache.hits)
     metrics.cache.labels("miss").set(cache.misses)
     metrics.observe_pool()
+    metrics.live_subscribers.set(request.state.bus.subscribers)
     try:
         metrics.webhook_backlog.set(
             await WebhookDelivery.filter(state=DeliveryState.PENDING).count()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cms.http import error_response
@@ -67,12 +68,12 @@ class Counter:
         self._redis = redis
         self._local: dict[tuple[str, int], int] = {}
 
-    async def hit(self, key: str, window: int) -> int:
+    async def hit(self, key: str, window: int, amount: int = 1) -> int:
         if self._redis is not None:
             name = f"cms:rate:{key}:{window}"
             try:
                 async with self._redis.pipeline(transaction=True) as pipe:
-                    pipe.incr(name)
+                    pipe.incrby(name, amount)
                     pipe.expire(name, WINDOW_SECONDS * 2)
                     count, _ = await pipe.execute()
                 return int(count)
@@ -82,7 +83,7 @@ class Counter:
                 log.warning("rate limits: Redis cannot be reached; counting locally")
         if len(self._local) > 100_000:  # old windows go
             self._local = {k: v for k, v in self._local.items() if k[1] >= window}
-        count = self._local.get((key, window), 0) + 1
+        count = self._local.get((key, window), 0) + amount
         self._local[(key, window)] = count
         return count
 
@@ -97,28 +98,35 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/graphql":
             return await self.app(scope, receive, send)
-        state = scope["state"]
-        settings = state["settings"]
-        user = scope.get("user")
-        actor = getattr(user, "actor", None)
-        if actor is not None and not actor.is_public:
-            token = actor.api_token_id or actor.session_id
-            key, limit = f"token:{token}", settings.rate_limit_token
-        else:
-            key = "ip:" + client_address(scope, state["trusted_proxies"])
-            limit = settings.rate_limit_public
-        if limit <= 0:
-            return await self.app(scope, receive, send)
-        now = state["clock"].now().timestamp()
-        window = int(now // WINDOW_SECONDS)
-        if await state["rate_counter"].hit(key, window) > limit:
-            retry = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-            response = error_response(
-                429,
-                "RATE_LIMITED",
-                "too many requests; slow down",
-                headers={"Retry-After": str(retry)},
-                retryAfter=retry,
-            )
-            return await response(scope, receive, send)
+        refusal = await charge(scope, 1)
+        if refusal is not None:
+            return await refusal(scope, receive, send)
         await self.app(scope, receive, send)
+
+
+async def charge(scope: Scope, requests: int) -> Response | None:
+    """Counts `requests` against the caller's limit; the 429 to send when that
+    goes over it. A batch is charged one request per operation in it."""
+    state = scope["state"]
+    settings = state["settings"]
+    actor = getattr(scope.get("user"), "actor", None)
+    if actor is not None and not actor.is_public:
+        token = actor.api_token_id or actor.session_id
+        key, limit = f"token:{token}", settings.rate_limit_token
+    else:
+        key = "ip:" + client_address(scope, state["trusted_proxies"])
+        limit = settings.rate_limit_public
+    if limit <= 0:
+        return None
+    now = state["clock"].now().timestamp()
+    window = int(now // WINDOW_SECONDS)
+    if await state["rate_counter"].hit(key, window, requests) <= limit:
+        return None
+    retry = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+    return error_response(
+        429,
+        "RATE_LIMITED",
+        "too many requests; slow down",
+        headers={"Retry-After": str(retry)},
+        retryAfter=retry,
+    )

@@ -37,6 +37,7 @@ from cms.http import (
 )
 from cms.logs import log_access
 from cms.metrics import Metrics
+from cms.ratelimit import charge
 
 PUBLIC_CACHE_CONTROL = "public, max-age=10, s-maxage=30, stale-while-revalidate=30"
 PRIVATE_CACHE_CONTROL = "private, no-store"
@@ -248,6 +249,8 @@ async def _serve_batch(
     """An editor's batch: run by strawberry (concurrently: dependent mutations
     belong in separate requests), never cached."""
     refusal = batch_refusal(batch, public=public)
+    if refusal is None and len(batch) > 1:  # the request itself is counted already
+        refusal = await charge(scope, len(batch) - 1)
     if refusal is not None:
         return await refusal(scope, receive, send)
     response = await run(scope, _replay(body, receive))

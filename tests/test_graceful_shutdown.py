@@ -73,6 +73,14 @@ async def test_sigterm_finishes_requests_and_closes_websockets(tmp_path: Path) -
             )
         )
 
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the subscription starts as the message is handled
+                metrics = (await client.get(base + "/metrics")).text
+                if "cms_live_subscribers 1.0" in metrics:
+                    break
+                await asyncio.sleep(0.02)
+        assert "cms_live_subscribers 1.0" in metrics
+
         # a request in flight: its headers and half its body are sent...
         port = int(base.rsplit(":", 1)[1])
         reader, writer = await asyncio.open_connection("127.0.0.1", port)

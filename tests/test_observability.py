@@ -108,6 +108,7 @@ async def test_metrics_time_operations_and_count_errors_by_code(
     assert 'cms_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1.0' in text
     assert 'cms_graphql_errors_total{code="GRAPHQL_PARSE_FAILED"} 1.0' in text
     assert "cms_storage_garbage 0.0" in text
+    assert "cms_live_subscribers 0.0" in text
     if db.startswith("postgres"):
         assert 'cms_db_pool_connections{state="max"}' in text
         assert 'cms_db_pool_connections{state="in_use"}' in text

@@ -27,6 +27,11 @@ RETRY_SECONDS = 1.0  # between attempts to listen again once Redis went away
 class EventBus(Protocol):
     async def publish(self, event: dict[str, Any]) -> None: ...
 
+    @property
+    def subscribers(self) -> int:
+        """Live subscriptions on this instance."""
+        ...
+
     def subscribe(self) -> Any:
         """`async with bus.subscribe() as events: async for event in events: ...`"""
         ...
@@ -101,6 +106,10 @@ class RedisBus:
 
     def subscribe(self) -> Any:
         return self._local.subscribe()
+
+    @property
+    def subscribers(self) -> int:
+        return self._local.subscribers
 
     async def listen(self, ready: asyncio.Event | None = None) -> None:
         """Runs until cancelled: relays the channel to this instance's subscribers,

@@ -67,6 +67,19 @@ async def test_tokens_have_their_own_limit(
     assert codes == [200] * 5 + [429]
 
 
+async def test_a_batch_counts_each_of_its_operations(
+    limited: httpx.AsyncClient, passwords: Passwords
+) -> None:
+    """Batching is no way around the limit: a batch of four is four requests, so
+    with a limit of five a batch of two after it is refused."""
+    _, auth = await staff(passwords, Role.EDITOR, NOW, SECRET)
+    four = await limited.post("/graphql", json=[QUERY] * 4, headers=auth)
+    assert four.status_code == 200 and len(four.json()) == 4
+    two = await limited.post("/graphql", json=[QUERY] * 2, headers=auth)
+    assert two.status_code == 429
+    assert two.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
 def test_forwarded_for_is_believed_only_from_trusted_proxies() -> None:
     """The right-most untrusted hop is the client; an untrusted peer's header is ignored."""
     trusted = parse_networks(["10.0.0.0/8"])
