@@ -105,8 +105,8 @@ class ErrorCodes(SchemaExtension):
                 done[id(error)] = self._code(error)
             return done[id(error)]
 
-        for error in context.pre_execution_errors or ():
-            code_once(error)  # validation errors: coded in place, never masked
+        for pending in context.pre_execution_errors or ():
+            code_once(pending)  # validation errors: coded in place, never masked
         result = context.result
         if result is not None and result.errors:
             result.errors = [code_once(e) for e in result.errors]

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlencode
 
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
+from prometheus_client import Histogram
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -138,7 +139,7 @@ async def serve(scope: Scope, receive: Receive, send: Send, run: Run) -> None:
     # a public request the cache middleware looked up and missed: keep the answer
     cache = state["response_cache"] if public and CACHE_KEY in scope else None
     key = scope.get(CACHE_KEY)
-    current = scope.get(CACHE_EPOCH) if CACHE_EPOCH in scope else await epoch.current()
+    current: int = scope[CACHE_EPOCH] if CACHE_EPOCH in scope else await epoch.current()
 
     if method == "GET":
         params: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
@@ -294,6 +295,7 @@ class ResponseCacheMiddleware:
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics | None = None) -> None:
         self.app = app
+        self._timed: Histogram | None
         if metrics is not None:
             self._counted = {
                 (method, status): metrics.requests.labels(method, "/graphql", str(status))

@@ -37,6 +37,12 @@ class EventBus(Protocol):
         ...
 
 
+class _Flag(Protocol):
+    """An asyncio or anyio event: `listen` sets it once subscribed."""
+
+    def set(self) -> None: ...
+
+
 class _Closed(Exception):
     pass
 
@@ -111,7 +117,7 @@ class RedisBus:
     def subscribers(self) -> int:
         return self._local.subscribers
 
-    async def listen(self, ready: asyncio.Event | None = None) -> None:
+    async def listen(self, ready: _Flag | None = None) -> None:
         """Runs until cancelled: relays the channel to this instance's subscribers,
         subscribing again (every `RETRY_SECONDS`) whenever Redis goes away."""
         while True:
