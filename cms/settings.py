@@ -52,6 +52,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # addresses/networks whose X-Forwarded-For is believed
     cors_origins: tuple[str, ...] = ()  # browser origins allowed cross-site (and on websockets)
     operation_timeout: float = DEFAULT_OPERATION_TIMEOUT  # seconds a GraphQL operation may run
+    max_subscribers: int = 10_000  # live subscriptions one instance takes
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
 
@@ -149,6 +150,7 @@ def load_settings(
         response_cache=get("CMS_RESPONSE_CACHE") is None
         or _flag("CMS_RESPONSE_CACHE", get("CMS_RESPONSE_CACHE")),
         operation_timeout=_seconds("CMS_OPERATION_TIMEOUT", get("CMS_OPERATION_TIMEOUT")),
+        max_subscribers=_count("CMS_MAX_SUBSCRIBERS", get("CMS_MAX_SUBSCRIBERS"), 10_000),
         log_format=log_format,  # type: ignore[arg-type]
         log_level=log_level,
     )

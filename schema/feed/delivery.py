@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from enum import StrEnum
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 import strawberry
 
 from cms.delivery.sync import SyncPoint, changes_since
-from cms.errors import BadUserInput
+from cms.errors import BadUserInput, ServiceUnavailable
 from cms.feed.queries import feed_items_by_ids
 from cms.ids import global_id
 from cms.pagination import check_first
@@ -102,6 +103,27 @@ def _matches(event: dict[str, Any], wanted: FeedFilterInput | None) -> bool:
     return True
 
 
+# The key, in an event's dict, of the shared look-up of its item: every subscriber
+# on this instance gets the same dict from the bus, so the item is read once per
+# event, not once per subscriber (10 000 listeners, one statement)
+_LOOKUP = "_item_lookup"
+
+
+def shared_item_lookup(event: dict[str, Any], now: datetime) -> asyncio.Future[Any]:
+    """The event's feed item as the public sees it now (None if it no longer
+    does), read by the first subscriber to ask and shared with the rest."""
+    lookup: asyncio.Future[Any] | None = event.get(_LOOKUP)
+    if lookup is None:
+
+        async def read() -> Any:
+            row_id = decode_id_of(event["id"], "FeedItem")
+            found = await feed_items_by_ids([row_id], now=now, include_hidden=False)
+            return found.get(row_id)
+
+        lookup = event[_LOOKUP] = asyncio.ensure_future(read())
+    return lookup
+
+
 @strawberry.type
 class FeedSubscription:
     @strawberry.subscription(
@@ -114,18 +136,24 @@ class FeedSubscription:
     ) -> AsyncGenerator[FeedEvent, None]:
         ctx = info.context
         clock = ctx.request.state.clock
-        async with ctx.request.state.bus.subscribe() as events:
+        bus = ctx.request.state.bus
+        limit = ctx.settings.max_subscribers
+        if limit and bus.subscribers >= limit:
+            raise ServiceUnavailable(
+                "this instance has as many live subscribers as it takes; try again later"
+            )
+        async with bus.subscribe() as events:
             async for event in events:
                 if not _matches(event, filter):
                     continue
                 item = None
                 if event["type"] in ("PUBLISHED", "UPDATED"):
                     now = clock.now()
-                    row_id = decode_id_of(event["id"], "FeedItem")
-                    found = await feed_items_by_ids([row_id], now=now, include_hidden=False)
-                    if row_id not in found:
+                    # shielded: one subscriber leaving must not cancel the others' read
+                    row = await asyncio.shield(shared_item_lookup(event, now))
+                    if row is None:
                         continue  # no longer public by the time we heard of it
-                    item = FeedItemType.from_row(found[row_id], now)
+                    item = FeedItemType.from_row(row, now)
                 yield FeedEvent(
                     type=FeedEventTypeEnum(event["type"]),
                     id=strawberry.ID(event["id"]),
