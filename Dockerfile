@@ -29,6 +29,8 @@ USER cms
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/healthz', timeout=2)"
-# `cms serve` applies pending migrations first; in a fleet, run `cms migrate` once
-# as a release step and start instances with CMS_SKIP_MIGRATE=1 (see docs/deploy.md).
-ENTRYPOINT ["sh", "-c", "exec cms serve --host 0.0.0.0 --port \"${PORT}\" --workers \"${WEB_CONCURRENCY:-1}\""]
+# `cms serve` on $PORT; with arguments, runs them instead (`docker run IMAGE cms
+# migrate`). `cms serve` applies pending migrations first; in a fleet, run `cms
+# migrate` once as a release step and start instances with CMS_SKIP_MIGRATE=1
+# (see docs/deploy.md).
+ENTRYPOINT ["sh", "-c", "if [ \"$#\" -gt 0 ]; then exec \"$@\"; fi; exec cms serve --host 0.0.0.0 --port \"${PORT}\" --workers \"${WEB_CONCURRENCY:-1}\"", "--"]

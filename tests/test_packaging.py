@@ -5,6 +5,8 @@ stage is read."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -46,3 +48,39 @@ def test_the_final_image_stage() -> None:
     entrypoint = next(line for line in final.splitlines() if line.startswith("ENTRYPOINT"))
     assert "cms serve" in entrypoint and "${PORT}" in entrypoint
     assert "COPY --from=build /opt/venv /opt/venv" in final
+
+
+def _entrypoint() -> list[str]:
+    line = next(
+        line
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("ENTRYPOINT ")
+    )
+    argv: list[str] = json.loads(line.removeprefix("ENTRYPOINT "))
+    return argv
+
+
+def test_the_entrypoint_serves_on_port_or_runs_a_command(tmp_path: Path) -> None:
+    """Run as Docker runs an exec-form ENTRYPOINT (the image's arguments appended),
+    with a stand-in `cms` that prints what it was asked: no arguments serve on
+    $PORT, arguments (the release step `cms migrate`) run instead."""
+    fake = tmp_path / "cms"
+    fake.write_text('#!/bin/sh\necho "cms $*"\n')
+    fake.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "PORT": "9123"}
+
+    def run(*args: str, **extra: str) -> str:
+        result = subprocess.run(  # noqa: S603 -- the Dockerfile's own command
+            [*_entrypoint(), *args],
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+        return result.stdout.strip()
+
+    assert run() == "cms serve --host 0.0.0.0 --port 9123 --workers 1"
+    assert run(WEB_CONCURRENCY="4").endswith("--workers 4")
+    assert run("cms", "migrate") == "cms migrate"
+    assert os.path.basename(_entrypoint()[0]) == "sh"
