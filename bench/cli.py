@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -586,28 +586,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench: error: --duration, --connections and --repeat must be positive", file=sys.stderr
         )
         return 2
+    return run_harness("bench", args, run)
+
+
+def run_harness(
+    prog: str,
+    args: argparse.Namespace,
+    run: Callable[[argparse.Namespace, Processes, Path], dict[str, Any]],
+    passed: Callable[[dict[str, Any]], bool] = lambda result: True,
+) -> int:
+    """Runs `run` with its processes and a temporary folder, writes its report, and
+    cleans up (subprocesses, the throwaway database, the folder) however it ends;
+    the exit code: 0, 1 (an error, or not `passed`), 130 (interrupted)."""
     # A `kill` of the harness must clean up like Ctrl-C does.
     signal.signal(signal.SIGTERM, _raise_interrupt)
     signal.signal(signal.SIGHUP, _raise_interrupt)
-    workdir = Path(tempfile.mkdtemp(prefix="cms-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix=f"cms-{prog.replace(' ', '-')}-"))
     code = 0
     try:
         with Processes() as processes:
             result = run(args, processes, workdir)
         report.write_json(args.output, result)
         _print(f"\nwrote {args.output}")
+        code = 0 if passed(result) else 1
     except BenchError as exc:
-        print(f"bench: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
-        print("\nbench: interrupted; every subprocess was stopped", file=sys.stderr)
+        print(f"\n{prog}: interrupted; every subprocess was stopped", file=sys.stderr)
         code = 130
     finally:
         if args.created_pg_database and not args.keep:
             try:
                 asyncio.run(dataset.drop_pg_database(args.database, args.created_pg_database))
             except Exception as exc:  # report, but do not hide the run's own outcome
-                print(f"bench: could not drop {args.created_pg_database}: {exc}", file=sys.stderr)
+                print(f"{prog}: could not drop {args.created_pg_database}: {exc}", file=sys.stderr)
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)
             if args.created_pg_database:

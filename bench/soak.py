@@ -30,22 +30,18 @@ import asyncio
 import os
 import random
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
 from bench import dataset, report, traffic
-from bench.cli import REPO, RESULTS, _server_env, _uvicorn
+from bench.cli import REPO, RESULTS, _server_env, _uvicorn, run_harness
 from bench.probe import cache_lookups
 from bench.procs import BenchError, Child, Processes, cpu_seconds, free_port, wait_until_healthy
 
@@ -599,10 +595,6 @@ def run(args: argparse.Namespace, processes: Processes, workdir: Path) -> dict[s
     return result
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.argv = list(argv if argv is not None else sys.argv[1:])
@@ -613,34 +605,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGHUP, _raise_interrupt)
-    workdir = Path(tempfile.mkdtemp(prefix="cms-soak-"))
-    code = 0
-    try:
-        with Processes() as processes:
-            result = run(args, processes, workdir)
-        report.write_json(args.output, result)
-        _print(f"\nwrote {args.output}")
-        code = 0 if result["passed"] else 1
-    except BenchError as exc:
-        print(f"bench soak: error: {exc}", file=sys.stderr)
-        code = 1
-    except KeyboardInterrupt:
-        print("\nbench soak: interrupted; every subprocess was stopped", file=sys.stderr)
-        code = 130
-    finally:
-        if args.created_pg_database and not args.keep:
-            try:
-                asyncio.run(dataset.drop_pg_database(args.database, args.created_pg_database))
-            except Exception as exc:  # report, but do not hide the run's own outcome
-                print(
-                    f"bench soak: could not drop {args.created_pg_database}: {exc}", file=sys.stderr
-                )
-        if args.keep:
-            print(f"kept {workdir}", file=sys.stderr)
-            if args.created_pg_database:
-                print(f"kept database {args.created_pg_database}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    return code
+    return run_harness("bench soak", args, run, passed=lambda result: bool(result["passed"]))

@@ -17,8 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 _CHUNK = 64 * 1024
+
+
+@asynccontextmanager
+async def proxy_to(url: str, default_port: int) -> AsyncIterator[TCPProxy]:
+    """A proxy in front of the server of `url` (postgres://, redis://, http://)."""
+    server = urlsplit(url)
+    proxy = await TCPProxy.start(server.hostname or "127.0.0.1", server.port or default_port)
+    try:
+        yield proxy
+    finally:
+        await proxy.close()
 
 
 class TCPProxy:

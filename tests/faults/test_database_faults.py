@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from proxy import TCPProxy
+from proxy import TCPProxy, proxy_to
 
 from cms.accounts.models import Role
 from cms.accounts.passwords import Passwords
@@ -54,12 +54,8 @@ UPLOAD = "mutation($file: Upload!) { uploadMedia(file: $file) { id key } }"
 async def pg_proxy() -> AsyncIterator[TCPProxy]:
     """A proxy in front of the test PostgreSQL server."""
     assert POSTGRES_URL is not None
-    server = urlsplit(POSTGRES_URL)
-    proxy = await TCPProxy.start(server.hostname or "127.0.0.1", server.port or 5432)
-    try:
+    async with proxy_to(POSTGRES_URL, 5432) as proxy:
         yield proxy
-    finally:
-        await proxy.close()
 
 
 @pytest.fixture

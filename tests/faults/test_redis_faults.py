@@ -13,12 +13,11 @@ import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from proxy import TCPProxy
+from proxy import TCPProxy, proxy_to
 from redis.asyncio import Redis
 
 from cms.accounts.passwords import Passwords
@@ -42,12 +41,8 @@ LOGIN = {
 @pytest.fixture
 async def redis_proxy() -> AsyncIterator[TCPProxy]:
     assert REDIS_URL is not None
-    server = urlsplit(REDIS_URL)
-    proxy = await TCPProxy.start(server.hostname or "127.0.0.1", server.port or 6379)
-    try:
+    async with proxy_to(REDIS_URL, 6379) as proxy:
         yield proxy
-    finally:
-        await proxy.close()
 
 
 @pytest.fixture

@@ -18,14 +18,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from PIL import Image
-from proxy import TCPProxy
+from proxy import TCPProxy, proxy_to
 
 from cms.accounts.models import Role
 from cms.accounts.passwords import Passwords
@@ -46,12 +45,8 @@ FAST = 10.0
 
 @pytest.fixture
 async def s3_proxy(moto_server: str) -> AsyncIterator[TCPProxy]:
-    server = urlsplit(moto_server)
-    proxy = await TCPProxy.start(server.hostname or "127.0.0.1", server.port or 80)
-    try:
+    async with proxy_to(moto_server, 80) as proxy:
         yield proxy
-    finally:
-        await proxy.close()
 
 
 @pytest.fixture
