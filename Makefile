@@ -25,6 +25,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check cms schema media tests bench
 	$(BIN)/ruff format --check cms schema media tests bench
+	$(BIN)/mypy
 
 schema: $(STAMP)
 	$(BIN)/cms export-schema > schema/schema.graphql

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from tortoise import fields
 from tortoise.expressions import Q
@@ -26,13 +27,12 @@ def visible_q(now: datetime, prefix: str = "") -> Q:
 
     `prefix` applies the rule across a relation, e.g. `"article__"`.
     """
-    return Q(
-        **{
-            f"{prefix}status__in": [s.value for s in LIVE_STATUSES],
-            f"{prefix}published_at__lte": now,
-            f"{prefix}deleted_at__isnull": True,
-        }
-    )
+    rule: dict[str, Any] = {
+        f"{prefix}status__in": [s.value for s in LIVE_STATUSES],
+        f"{prefix}published_at__lte": now,
+        f"{prefix}deleted_at__isnull": True,
+    }
+    return Q(**rule)
 
 
 def is_visible(

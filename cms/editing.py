@@ -123,9 +123,10 @@ async def with_unique_slug(
         except IntegrityError:
             raise Conflict(f"the slug {slug!r} is taken") from None
     base = slugify_title(source, max_length)
-    taken = set(
-        await model.filter(slug__startswith=base).values_list("slug", flat=True)  # type: ignore[arg-type]
-    )
+    taken: set[str] = {
+        str(slug)
+        for slug in await model.filter(slug__startswith=base).values_list("slug", flat=True)
+    }
     n = 1
     for _ in range(SLUG_ATTEMPTS):
         candidate = base if n == 1 else with_suffix(base, n, max_length)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
 
@@ -68,7 +68,7 @@ class TimeKey:
         return [self.at.isoformat(), self.id]
 
     @classmethod
-    def from_cursor_key(cls, key: Sequence[str | int], field: str = "after") -> TimeKey:
+    def from_cursor_key(cls, key: Sequence[str | int | float], field: str = "after") -> TimeKey:
         try:
             at, id_ = key
             if not isinstance(at, str) or not isinstance(id_, int):
@@ -82,9 +82,9 @@ class TimeKey:
 
     def after_q(self, column: str = "published_at", prefix: str = "") -> Q:
         """Rows that come after this key in descending order."""
-        return Q(**{f"{prefix}{column}__lt": self.at}) | Q(
-            **{f"{prefix}{column}": self.at, f"{prefix}id__lt": self.id}
-        )
+        before: dict[str, Any] = {f"{prefix}{column}__lt": self.at}
+        tied: dict[str, Any] = {f"{prefix}{column}": self.at, f"{prefix}id__lt": self.id}
+        return Q(**before) | Q(**tied)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import anyio.to_thread
 
@@ -42,7 +42,7 @@ class LocalStorage:
             raise StorageError("invalid storage key")
         return path
 
-    def _write(self, key: str, source: BinaryIO) -> None:
+    def _write(self, key: str, source: IO[bytes]) -> None:
         path = self.path_of(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # write beside, then rename: readers never see half a file
@@ -56,7 +56,7 @@ class LocalStorage:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    async def put(self, key: str, source: BinaryIO, content_type: str) -> None:
+    async def put(self, key: str, source: IO[bytes], content_type: str) -> None:
         try:
             await anyio.to_thread.run_sync(self._write, key, source)
         except OSError as exc:
@@ -70,7 +70,7 @@ class LocalStorage:
             return None
         return StoredObject(key=key, size=size, content_type=None)
 
-    def _copy(self, key: str, dest: BinaryIO, max_bytes: int) -> int:
+    def _copy(self, key: str, dest: IO[bytes], max_bytes: int) -> int:
         total = 0
         with self.path_of(key).open("rb") as src:
             while chunk := src.read(_CHUNK):
@@ -80,7 +80,7 @@ class LocalStorage:
                 dest.write(chunk)
         return total
 
-    async def download(self, key: str, dest: BinaryIO, max_bytes: int) -> int:
+    async def download(self, key: str, dest: IO[bytes], max_bytes: int) -> int:
         try:
             return await anyio.to_thread.run_sync(self._copy, key, dest, max_bytes)
         except FileNotFoundError as exc:

@@ -9,7 +9,7 @@ when an operation requires them, since non-AWS servers reject the newer defaults
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import anyio
 import anyio.to_thread
@@ -78,7 +78,7 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise _failure(exc, "media storage did not accept the request") from exc
 
-    async def put(self, key: str, source: BinaryIO, content_type: str) -> None:
+    async def put(self, key: str, source: IO[bytes], content_type: str) -> None:
         source.seek(0)
         await self._call(
             self.client.put_object,
@@ -106,7 +106,7 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise _failure(exc, "media storage did not answer") from exc
 
-    async def download(self, key: str, dest: BinaryIO, max_bytes: int) -> int:
+    async def download(self, key: str, dest: IO[bytes], max_bytes: int) -> int:
         def run() -> int:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
             total = 0

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol
 
 _KEY = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9]{2}/[A-Za-z0-9_-]{22}(\.w[0-9]{1,5})?\.[a-z0-9]{2,5}$")
 
@@ -53,7 +53,7 @@ class PresignedPost:
 class Storage(Protocol):
     """What the CMS needs of a place to keep files."""
 
-    async def put(self, key: str, source: BinaryIO, content_type: str) -> None:
+    async def put(self, key: str, source: IO[bytes], content_type: str) -> None:
         """Store `source` (read from its start) under `key`."""
         ...
 
@@ -61,7 +61,7 @@ class Storage(Protocol):
         """Size and type of a stored object, or None when there is none."""
         ...
 
-    async def download(self, key: str, dest: BinaryIO, max_bytes: int) -> int:
+    async def download(self, key: str, dest: IO[bytes], max_bytes: int) -> int:
         """Copy the object into `dest`; refuses (PayloadTooLarge) past `max_bytes`."""
         ...
 

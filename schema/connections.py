@@ -13,10 +13,13 @@ from cms.pagination import CursorCodec, Page, check_first
 NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 KeyT = TypeVar("KeyT")
+KeyT_co = TypeVar("KeyT_co", covariant=True)
 
 
-class CursorKey(Protocol[KeyT]):
-    def from_cursor_key(self, key: Sequence[str | int], field: str = "after") -> KeyT: ...
+class CursorKey(Protocol[KeyT_co]):
+    def from_cursor_key(
+        self, key: Sequence[str | int | float], field: str = "after"
+    ) -> KeyT_co: ...
 
 
 def page_args(

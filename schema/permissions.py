@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from cms.accounts.actor import Scope
@@ -46,7 +47,7 @@ class Staff(BasePermission):
         return not info.context.actor.is_public
 
 
-def allow(permission: BasePermission, *, silent: bool = False) -> list[PermissionExtension]:
+def allow(permission: BasePermission, *, silent: bool = False) -> list[FieldExtension]:
     """The extensions list of a field guarded by `permission`."""
     return [
         PermissionExtension(permissions=[permission], fail_silently=silent, use_directives=False)

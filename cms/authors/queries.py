@@ -23,7 +23,7 @@ class NameKey:
         return [self.name, self.id]
 
     @classmethod
-    def from_cursor_key(cls, key: Sequence[str | int], field: str = "after") -> NameKey:
+    def from_cursor_key(cls, key: Sequence[str | int | float], field: str = "after") -> NameKey:
         if len(key) != 2 or not isinstance(key[0], str) or not isinstance(key[1], int):
             raise BadUserInput.for_field(field, "invalid cursor")
         return cls(key[0], key[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
@@ -46,10 +47,10 @@ class AuthorFields:
     links: Maybe[list[Link] | None] = UNSET
 
 
-async def _checked(fields: AuthorFields, *, creating: bool) -> dict[str, object]:
+async def _checked(fields: AuthorFields, *, creating: bool) -> dict[str, Any]:
     """The validated column values of `fields`; every problem reported at once."""
     problems = Problems()
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if fields.name is not UNSET or creating:
         name = fields.name if fields.name is not UNSET else None
         values["name"] = problems.text("name", name, max_length=MAX_NAME, required=True)

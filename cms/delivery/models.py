@@ -4,10 +4,14 @@ written in the same transaction as each change, webhooks and their deliveries.""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from cms.accounts.models import User
+    from cms.feed.models import FeedItem
 
 
 class Counter(Model):
@@ -26,7 +30,7 @@ class FeedSync(Model):
     sync reads the items whose number is above the client's."""
 
     id = fields.BigIntField(primary_key=True)
-    feed_item = fields.OneToOneField(
+    feed_item: fields.OneToOneRelation[FeedItem] = fields.OneToOneField(
         "models.FeedItem", related_name="sync", on_delete=fields.CASCADE
     )
     seq = fields.BigIntField(db_index=True)
@@ -57,7 +61,7 @@ class Webhook(Model):
     events: fields.Field[list[str]] = fields.JSONField(default=list)
     description = fields.CharField(max_length=500, null=True)
     secret = fields.CharField(max_length=100)  # "whsec_…", needed to sign
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="webhooks", null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField()
@@ -77,10 +81,10 @@ class DeliveryState(StrEnum):
 
 class WebhookDelivery(Model):
     id = fields.BigIntField(primary_key=True)
-    webhook = fields.ForeignKeyField(
+    webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
         "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
     )
-    event = fields.ForeignKeyField(
+    event: fields.ForeignKeyRelation[OutboxEvent] = fields.ForeignKeyField(
         "models.OutboxEvent", related_name="deliveries", on_delete=fields.CASCADE
     )
     object_id = fields.CharField(max_length=100)  # deliveries of one object go in order

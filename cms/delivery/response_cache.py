@@ -18,6 +18,7 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -93,8 +94,8 @@ async def next_scheduled_publication(now: datetime) -> datetime | None:
             .limit(1)
             .values_list("published_at", flat=True)
         )
-        times.extend(found)
-    return min(times) if times else None  # type: ignore[type-var]
+        times.extend(cast(list[datetime], found))
+    return min(times) if times else None
 
 
 class PersistedQueries:

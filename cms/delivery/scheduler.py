@@ -9,6 +9,7 @@ instances may both try, only one changes the row, and only that one announces.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from tortoise.transactions import in_transaction
 
@@ -37,7 +38,7 @@ async def announce_due(now: datetime) -> int:
             .limit(BATCH)
             .values_list("id", flat=True)
         )
-        for row_id in due:
+        for row_id in cast(list[int], due):
             async with in_transaction():
                 if not await _claim(model, row_id, now):
                     continue
@@ -48,7 +49,7 @@ async def announce_due(now: datetime) -> int:
                     status=ContentStatus.PUBLISHED
                 )
                 visible = await items.filter(feed_visible_q(now)).values_list("id", flat=True)
-                await announce_feed_items([(i, "published") for i in visible], now)  # type: ignore[misc]
+                await announce_feed_items([(i, "published") for i in cast(list[int], visible)], now)
                 await record_event(event, type_name, row_id, now)
     due_items = (
         await FeedItem.filter(
@@ -57,7 +58,7 @@ async def announce_due(now: datetime) -> int:
         .limit(BATCH)
         .values_list("id", flat=True)
     )
-    for item_id in due_items:
+    for item_id in cast(list[int], due_items):
         async with in_transaction():
             if not await _claim(FeedItem, item_id, now):
                 continue

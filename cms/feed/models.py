@@ -11,6 +11,7 @@ from tortoise.models import Model
 from cms.content import PublishableMixin
 
 if TYPE_CHECKING:
+    from cms.accounts.models import User
     from cms.articles.models import Article
     from cms.videos.models import VideoEmbed
 
@@ -35,7 +36,7 @@ class FeedItem(PublishableMixin, Model):
     pinned = fields.BooleanField(default=False)
     breaking = fields.BooleanField(default=False)
     language = fields.CharField(max_length=35, default="en")
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="feed_items", null=True, on_delete=fields.SET_NULL
     )
 

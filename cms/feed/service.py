@@ -157,7 +157,7 @@ async def follow_publication(
         deleted_at__isnull=True,
         **({"article_id": article.id} if article is not None else {"video_id": video.id}),  # type: ignore[union-attr]
     ).first()
-    values = {"status": source.status, "published_at": source.published_at}
+    values: dict[str, Any] = {"status": source.status, "published_at": source.published_at}
     if existing is not None:
         await FeedItem.filter(id=existing.id).update(version=F("version") + 1, **values)
         return existing

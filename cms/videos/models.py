@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from cms.content import PublishableMixin
+
+if TYPE_CHECKING:
+    from cms.accounts.models import User
 
 
 class VideoProvider(StrEnum):
@@ -25,7 +29,7 @@ class VideoEmbed(PublishableMixin, Model):
     description = fields.TextField(null=True)
     thumbnail_url = fields.CharField(max_length=500, null=True)
     duration_seconds = fields.IntField(null=True)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="video_embeds", null=True, on_delete=fields.SET_NULL
     )
 
