@@ -19,6 +19,7 @@ API_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Resource-Policy": "same-site",
 }
+ERROR_CODE_HEADER = "X-Error-Code"
 # JSON and feeds need no active content; GraphiQL (development only) does
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=63072000; includeSubDomains"
@@ -60,11 +61,12 @@ def error_response(
     **extensions: object,
 ) -> JSONResponse:
     """An answer refused before GraphQL ran, shaped like a GraphQL error so clients
-    read it like any other; never cached."""
+    read it like any other; never cached. `X-Error-Code` repeats the code for
+    whatever counts answers without reading them (the metrics, a proxy's log)."""
     return JSONResponse(
         {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]},
         status_code=status,
-        headers={"Cache-Control": "private, no-store", **(headers or {})},
+        headers={"Cache-Control": "private, no-store", ERROR_CODE_HEADER: code, **(headers or {})},
     )
 
 

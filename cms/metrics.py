@@ -59,7 +59,8 @@ class Metrics:
         )
         self.errors = Counter(
             "cms_graphql_errors_total",
-            "Errors in GraphQL results, by extensions.code.",
+            "Errors answered, by extensions.code: in GraphQL results, and refusals"
+            " before GraphQL (401, 413, 429, 503...).",
             ["code"],
             registry=self.registry,
         )
@@ -107,7 +108,10 @@ class Metrics:
     ) -> None:
         self.operations.labels(self.operation_label(name), kind).observe(seconds)
         for code in codes:
-            self.errors.labels(code if code in ERROR_CODES else "other").inc()
+            self.count_error(code)
+
+    def count_error(self, code: str) -> None:
+        self.errors.labels(code if code in ERROR_CODES else "other").inc()
 
     def observe_pool(self) -> None:
         """The pool's gauges, read when scraped (asyncpg only: SQLite has no pool)."""
@@ -150,6 +154,10 @@ class MetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if status >= 400:  # refusals before GraphQL carry their code here
+                    for name, value in message.get("headers") or ():
+                        if name == b"x-error-code":
+                            self.metrics.count_error(value.decode("latin-1"))
             await send(message)
 
         try:

@@ -102,7 +102,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             if not deadline.expired():
                 raise  # somebody else's timeout
         log.warning("operation cancelled after %g s", seconds)
-        request.state.metrics.errors.labels("TIMEOUT").inc()
+        request.state.metrics.count_error("TIMEOUT")
         timed_out = ExecutionResult(
             data=None,
             errors=[

@@ -101,12 +101,18 @@ async def test_metrics_time_operations_and_count_errors_by_code(
         await client.post("/graphql", json={"query": "query Front { tags { name } }"})
     await client.post("/graphql", json={"query": "{ tags { nope } }"})
     await client.post("/graphql", json={"query": "{ tags { "})
+    refused = await client.post(
+        "/graphql", json={"query": "{ tags { name } }"}, headers={"Authorization": "Bearer nope"}
+    )
+    assert refused.status_code == 401
+    assert refused.headers["x-error-code"] == "UNAUTHENTICATED"
     text = (await client.get("/metrics")).text
     assert (
         'cms_graphql_operation_duration_seconds_count{operation="Front",type="query"} 3.0' in text
     )
     assert 'cms_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"} 1.0' in text
     assert 'cms_graphql_errors_total{code="GRAPHQL_PARSE_FAILED"} 1.0' in text
+    assert 'cms_graphql_errors_total{code="UNAUTHENTICATED"} 1.0' in text  # before GraphQL
     assert "cms_storage_garbage 0.0" in text
     assert "cms_live_subscribers 0.0" in text
     if db.startswith("postgres"):
