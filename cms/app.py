@@ -178,13 +178,14 @@ def create_app(
                         allow_private=settings.webhook_allow_private,
                     )
 
-                swept_at: list[datetime] = []
+                swept_at: datetime | None = None
 
                 async def sweep() -> int:
+                    nonlocal swept_at
                     now = the_clock.now()
-                    if swept_at and now - swept_at[-1] < SWEEP_INTERVAL:
+                    if swept_at is not None and now - swept_at < SWEEP_INTERVAL:
                         return 0
-                    swept_at[:] = [now]
+                    swept_at = now
                     return await sweep_storage(storage=the_storage, now=now)
 
                 stopping, stopped = anyio.Event(), anyio.Event()

@@ -139,13 +139,13 @@ def log_access(scope: Scope, status: int, seconds: float, *, cached: bool = Fals
     access_log.log(
         level,
         "%s %s %d %.1fms",
-        scope.get("method", "WEBSOCKET"),
+        scope["method"],
         scope["path"],
         status,
         duration_ms,
         extra={
             "request_id": scope.get(REQUEST_ID_SCOPE_KEY),
-            "method": scope.get("method", "WEBSOCKET"),
+            "method": scope["method"],
             "path": scope["path"],
             "status": status,
             "duration_ms": duration_ms,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from tortoise.exceptions import ValidationError as TortoiseValidationError
 
 from cms.errors import CMSError
@@ -75,6 +76,14 @@ def _with_code(error: GraphQLError, code: str) -> GraphQLError:
     return error
 
 
+def operation_errors(context: ExecutionContext) -> list[GraphQLError]:
+    """Every error of an operation, once: strawberry keeps execution errors both in
+    `pre_execution_errors` and in the result."""
+    result_errors = (context.result.errors or []) if context.result is not None else []
+    unique = {id(e): e for e in (*(context.pre_execution_errors or ()), *result_errors)}
+    return list(unique.values())
+
+
 class ErrorCodes(SchemaExtension):
     """Gives every error of a result its code, masking unexpected ones."""
 
@@ -96,17 +105,9 @@ class ErrorCodes(SchemaExtension):
             self._code(error)
             raise
         context = self.execution_context
-        # strawberry puts execution errors in both lists: each is coded (and an
-        # unexpected one logged) once
-        done: dict[int, GraphQLError] = {}
-
-        def code_once(error: GraphQLError) -> GraphQLError:
-            if id(error) not in done:
-                done[id(error)] = self._code(error)
-            return done[id(error)]
-
-        for pending in context.pre_execution_errors or ():
-            code_once(pending)  # validation errors: coded in place, never masked
+        # validation errors are coded in place (never masked); execution errors
+        # are replaced by their coded (maybe masked) form, each logged once
+        coded_errors = {id(e): self._code(e) for e in operation_errors(context)}
         result = context.result
         if result is not None and result.errors:
-            result.errors = [code_once(e) for e in result.errors]
+            result.errors = [coded_errors[id(e)] for e in result.errors]

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from cms.logs import OBSERVED_SCOPE_KEY
+from schema.errors import operation_errors
 
 
 def _codes(errors: list[GraphQLError]) -> list[str]:
@@ -41,18 +42,11 @@ class ObserveOperations(SchemaExtension):
             kind = context.operation_type.value
         except RuntimeError:  # the document did not parse, or names no operation
             kind = "invalid"
-        errors = {
-            id(e): e
-            for e in (
-                *raised,
-                *(context.pre_execution_errors or ()),
-                *((context.result.errors or ()) if context.result is not None else ()),
-            )
-        }
+        errors = [*raised, *operation_errors(context)]
         observed = scope.get(OBSERVED_SCOPE_KEY)
         if observed is not None:
             observed.setdefault("operations", []).append(name or "anonymous")
         metrics = scope.get("state", {}).get("metrics")
         if metrics is not None and kind != "subscription":
             # a subscription's duration is its connection's: the websocket says it
-            metrics.observe_operation(name, kind, seconds, _codes(list(errors.values())))
+            metrics.observe_operation(name, kind, seconds, _codes(errors))

@@ -201,12 +201,7 @@ def _bytes_io(data: bytes) -> IO[bytes]:
 async def _remove(storage: Storage, keys: list[str], now: datetime) -> None:
     """Best effort: keys that cannot be removed now are recorded as garbage for the
     sweep, but the caller's error (the real one) is what propagates."""
-    failed = []
-    for key in keys:
-        try:
-            await storage.delete(key)
-        except media_errors.MediaError:
-            failed.append(key)
+    failed = [key for key in keys if not await _deleted(storage, key)]
     if not failed:
         return
     try:
@@ -214,6 +209,15 @@ async def _remove(storage: Storage, keys: list[str], now: datetime) -> None:
     except (BaseORMException, ServiceUnavailable):
         # storage and database both down: only an operator can clean up now
         log.error("stored objects left behind, delete them by hand: %s", failed)
+
+
+async def _deleted(storage: Storage, key: str) -> bool:
+    """Deletes one stored object; False when storage refuses now."""
+    try:
+        await storage.delete(key)
+    except media_errors.MediaError:
+        return False
+    return True
 
 
 async def _bury(keys: list[str], now: datetime) -> None:
@@ -227,12 +231,10 @@ async def _bury(keys: list[str], now: datetime) -> None:
 async def _collect(storage: Storage, keys: list[str]) -> None:
     """Deletes buried objects now; what storage refuses stays for the sweep."""
     for key in keys:
-        try:
-            await storage.delete(key)
-        except media_errors.MediaError:
+        if await _deleted(storage, key):
+            await StorageGarbage.filter(key=key).delete()
+        else:
             log.warning("media storage could not delete %s now; the sweep will", key)
-            continue
-        await StorageGarbage.filter(key=key).delete()
 
 
 async def _with_rollback(
@@ -266,16 +268,14 @@ async def sweep_storage(*, storage: Storage, now: datetime) -> int:
         .limit(SWEEP_BATCH)
     )
     for garbage in due:
-        try:
-            await storage.delete(garbage.key)
-        except media_errors.MediaError:
-            wait = min(timedelta(minutes=2**garbage.attempts), MAX_SWEEP_BACKOFF)
-            await StorageGarbage.filter(id=garbage.id).update(
-                attempts=garbage.attempts + 1, next_attempt_at=now + wait
-            )
+        if await _deleted(storage, garbage.key):
+            await StorageGarbage.filter(id=garbage.id).delete()
+            done += 1
             continue
-        await StorageGarbage.filter(id=garbage.id).delete()
-        done += 1
+        wait = min(timedelta(minutes=2**garbage.attempts), MAX_SWEEP_BACKOFF)
+        await StorageGarbage.filter(id=garbage.id).update(
+            attempts=garbage.attempts + 1, next_attempt_at=now + wait
+        )
     return done
 
 

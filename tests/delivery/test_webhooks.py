@@ -61,18 +61,25 @@ async def publish_update(headline: str, now: Any) -> int:
     return item.id
 
 
-@pytest.mark.usefixtures("app")
-async def test_signed_delivery_verified_by_the_receiver(clock: FixedClock) -> None:
-    """A publication reaches the receiver once, signed so that the receiver's
-    Standard Webhooks library verifies it with the secret shown at creation."""
+async def hook(*events: str, url: str = "http://hooks.example/hook") -> str:
+    """A webhook for `events` (private addresses allowed, as the receiver is a
+    stand-in); its signing secret."""
     secret, _ = await create_webhook(
         actor=SYSTEM,
-        url="http://hooks.example/hook",
-        events=["feed_item.published"],
+        url=url,
+        events=list(events),
         description=None,
         now=NOW,
         allow_private=True,
     )
+    return secret
+
+
+@pytest.mark.usefixtures("app")
+async def test_signed_delivery_verified_by_the_receiver(clock: FixedClock) -> None:
+    """A publication reaches the receiver once, signed so that the receiver's
+    Standard Webhooks library verifies it with the secret shown at creation."""
+    secret = await hook("feed_item.published")
     item_id = await publish_update("Sirens", NOW)
     await work_once(clock=clock, bus=LocalBus(), epoch=LocalEpoch())
     receiver = Receiver([200])
@@ -95,14 +102,7 @@ async def test_signed_delivery_verified_by_the_receiver(clock: FixedClock) -> No
 @pytest.mark.usefixtures("app")
 async def test_failures_are_retried_with_backoff(clock: FixedClock) -> None:
     """A 500 and a timeout-like failure are retried later; the third try succeeds."""
-    await create_webhook(
-        actor=SYSTEM,
-        url="http://hooks.example/hook",
-        events=["feed_item.published"],
-        description=None,
-        now=NOW,
-        allow_private=True,
-    )
+    await hook("feed_item.published")
     await publish_update("Retry me", NOW)
     await work_once(clock=clock, bus=LocalBus(), epoch=LocalEpoch())
     receiver = Receiver([500, 503, 204])
@@ -128,14 +128,7 @@ async def test_failures_are_retried_with_backoff(clock: FixedClock) -> None:
 @pytest.mark.usefixtures("app")
 async def test_gives_up_after_a_day(clock: FixedClock) -> None:
     """A receiver that never answers 2xx is given up on after a day."""
-    await create_webhook(
-        actor=SYSTEM,
-        url="http://hooks.example/hook",
-        events=["feed_item.published"],
-        description=None,
-        now=NOW,
-        allow_private=True,
-    )
+    await hook("feed_item.published")
     await publish_update("Nobody home", NOW)
     await work_once(clock=clock, bus=LocalBus(), epoch=LocalEpoch())
     receiver = Receiver([500] * 100)
@@ -176,14 +169,7 @@ async def test_private_addresses_are_refused(
 async def test_private_address_refused_again_at_delivery(clock: FixedClock) -> None:
     """A webhook allowed when made is still refused at delivery if private addresses
     are no longer allowed (or its name now resolves to one)."""
-    await create_webhook(
-        actor=SYSTEM,
-        url="http://127.0.0.1:9/hook",
-        events=["feed_item.published"],
-        description=None,
-        now=NOW,
-        allow_private=True,
-    )
+    await hook("feed_item.published", url="http://127.0.0.1:9/hook")
     await publish_update("Blocked", NOW)
     await work_once(clock=clock, bus=LocalBus(), epoch=LocalEpoch())
     receiver = Receiver([200])
@@ -199,14 +185,7 @@ async def test_events_of_one_object_arrive_in_order(
     clock: FixedClock, passwords: Passwords
 ) -> None:
     """While an object's earlier event is still pending, its later events wait."""
-    await create_webhook(
-        actor=SYSTEM,
-        url="http://hooks.example/hook",
-        events=["feed_item.published", "feed_item.unpublished"],
-        description=None,
-        now=NOW,
-        allow_private=True,
-    )
+    await hook("feed_item.published", "feed_item.unpublished")
     item_id = await publish_update("First", NOW)
     await service.unpublish_feed_item(actor=SYSTEM, item_id=item_id, now=NOW)
     await work_once(clock=clock, bus=LocalBus(), epoch=LocalEpoch())
