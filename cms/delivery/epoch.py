@@ -42,9 +42,9 @@ class RedisEpoch:
     max-age; this instance's own changes (`bump`) are seen at once.
 
     While Redis cannot be reached, nobody can tell whether another instance
-    changed something, so the epoch is a new number no cache entry has for every
-    `reuse` window (the cache is bypassed, not trusted), and Redis is asked
-    again after `retry` seconds. The first contact after an outage moves the
+    changed something, so each failed contact gives a new number no cache entry
+    has (the cache is bypassed, not trusted), kept until Redis is asked again
+    `retry` seconds later. The first contact after an outage moves the
     shared epoch, so nothing cached before the outage is served after it.
     """
 
@@ -62,18 +62,20 @@ class RedisEpoch:
 
     async def current(self) -> int:
         now = time.monotonic()
-        if now - self._read_at >= self._reuse:
-            try:
-                if self._lost:
-                    self._value = int(await self._redis.incr(self._key))
-                    log.warning("content epoch: Redis is back; cached answers retired")
-                else:
-                    value = await self._redis.get(self._key)
-                    self._value = int(value) if value is not None else 0
-                self._lost = False
-                self._read_at = now
-            except RedisError:
-                self._unreachable(now)
+        if now - self._read_at < self._reuse:
+            return self._value
+        if self._lost:  # the first contact after an outage moves the epoch
+            await self.bump()
+            if not self._lost:
+                log.warning("content epoch: Redis is back; cached answers retired")
+            return self._value
+        try:
+            value = await self._redis.get(self._key)
+        except RedisError:
+            self._unreachable(now)
+            return self._value
+        self._value = int(value) if value is not None else 0
+        self._read_at = now
         return self._value
 
     async def bump(self) -> int:
