@@ -90,9 +90,9 @@ class SecretBox:
         """The secret, or None when it does not open (another key, another row)."""
         if not stored.startswith(self.PREFIX):
             return stored
-        raw = base64.urlsafe_b64decode(stored[len(self.PREFIX) :])
         try:
+            raw = base64.urlsafe_b64decode(stored[len(self.PREFIX) :])
             plain = self._aead.decrypt(raw[:12], raw[12:], f"user:{user_id}".encode())
-        except InvalidTag:
+        except (ValueError, InvalidTag):  # damaged: not base64, or too short to hold a tag
             return None
         return plain.decode()

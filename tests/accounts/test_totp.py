@@ -139,6 +139,8 @@ async def test_secrets_are_sealed_at_rest(
     box = SecretBox(SECRET)
     assert box.open(user.totp_secret, user.id) == secret
     assert box.open(user.totp_secret, user.id + 1) is None
+    assert box.open("v1:not base64!", user.id) is None  # a damaged value opens to nothing
+    assert box.open("v1:AAAA", user.id) is None
     assert (
         SecretBox("another secret key, long enough to be one").open(user.totp_secret, user.id)
         is None
